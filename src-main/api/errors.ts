@@ -1,0 +1,58 @@
+import type { ApiErrorBody, ApiErrorCode } from './contract';
+
+/** An error the engine means to show the user, with a code the renderer can branch on. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const KNOWN_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
+  'invalid-request',
+  'not-found',
+  'not-a-file',
+  'empty-file',
+  'unsupported-format',
+  'corrupt-slide',
+  'too-large',
+  'missing-library',
+  'access-denied',
+  'tile-failed',
+  'internal',
+]);
+
+/**
+ * Turns anything thrown inside the engine into the body both transports send. Errors that carry
+ * a known code (ApiError, SlideError) keep their message; anything else is an internal error,
+ * logged in full here and summarised for the user.
+ */
+export function toErrorBody(error: unknown): ApiErrorBody {
+  if (error instanceof Error && 'code' in error && typeof error.code === 'string' && KNOWN_CODES.has(error.code)) {
+    return { code: error.code as ApiErrorCode, message: error.message };
+  }
+  console.error('[engine] unexpected error:', error);
+  const detail = error instanceof Error ? error.message : String(error);
+  return { code: 'internal', message: `Unexpected error in Semi-MoE Studio: ${detail}` };
+}
+
+/** HTTP status for an error code, so web clients and tools see a sensible status line. */
+export function httpStatusFor(code: ApiErrorCode): number {
+  switch (code) {
+    case 'invalid-request':
+      return 400;
+    case 'access-denied':
+      return 403;
+    case 'not-found':
+      return 404;
+    case 'internal':
+      return 500;
+    case 'missing-library':
+      return 501;
+    default:
+      return 422;
+  }
+}
