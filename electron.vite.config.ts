@@ -10,7 +10,11 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rollupOptions: {
-        input: { index: resolve(__dirname, 'src-main/app/main.ts') },
+        input: {
+          index: resolve(__dirname, 'src-main/app/main.ts'),
+          // The trainer runs in its own process (forked by TrainerHost), so it is its own entry.
+          'trainer-child': resolve(__dirname, 'src-main/trainer/child.ts'),
+        },
       },
     },
   },

@@ -32,23 +32,16 @@ export default tseslint.config(
   {
     files: ['src-renderer/**/*.{ts,vue}'],
     rules: {
-      'no-restricted-imports': ['error', {
+      '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [
           { group: ['electron', 'electron/*'], message: 'The renderer is sandboxed: reach the main process through the StudioApi client (src-renderer/api.ts).' },
           { group: ['node:*', ...NODE_BUILTINS], message: 'The renderer runs in a browser sandbox: no Node modules.' },
-          { group: ['**/src-main/**', '!**/src-main/api/contract'], message: 'The renderer may import only the type-only contract from src-main.' },
+          { regex: 'src-main/(?!api/contract$)', message: 'The renderer may import only the contract from src-main.' },
+          // The contract is allowed, but only as types: a value import would pull main code in.
+          { regex: 'src-main/api/contract$', allowTypeImports: true, message: 'Import the contract with `import type`.' },
         ],
       }],
       '@typescript-eslint/consistent-type-imports': 'error',
-    },
-  },
-  {
-    files: ['src-renderer/**/*.{ts,vue}'],
-    rules: {
-      // The contract is allowed, but only as types: a value import would pull main code in.
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{ group: ['**/src-main/api/contract'], allowTypeImports: true, message: 'Import the contract with `import type`.' }],
-      }],
     },
   },
   {

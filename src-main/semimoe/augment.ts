@@ -3,11 +3,10 @@
  * random crop (p 0.5, 7/8 of the side, as 224 of 256) then resize back, flip (p 0.75:
  * horizontal, vertical or both), transpose (p 0.5), rot90 (k uniform in 0..3).
  * Image and labels always go through the same geometry; labels are resampled by nearest
- * neighbour so instance ids survive.
+ * neighbour so instance ids survive. Randomness comes from the caller's seeded Rng.
  */
 
-/** Uniform in [0, 1). Seeded by the caller so runs are reproducible. */
-export type Rng = () => number;
+import type { Rng } from './random';
 
 /** A square tile: RGB bytes (HWC) and optional instance labels (0 = background). */
 export interface Tile {

@@ -3,7 +3,7 @@
  * Other files (Grade.csv) are ignored. Images are decoded with sharp and resampled to the
  * model's resolution (micrometres per pixel), so data of other scanners lines up with the model.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 
@@ -100,5 +100,37 @@ export async function isDirectory(p: string): Promise<boolean> {
     return (await stat(p)).isDirectory();
   } catch {
     return false;
+  }
+}
+
+/**
+ * Writes a small synthetic folder in GlaS layout: pink "stroma" with darker purple discs
+ * ("glands") at seeded positions, masks 0/255. For tests and demos that must run without the
+ * real data (it never ships with the project).
+ */
+export async function writeSyntheticGlasFolder(dir: string, count: number, width = 72, height = 56): Promise<void> {
+  await mkdir(path.join(dir, 'images'), { recursive: true });
+  await mkdir(path.join(dir, 'labels'), { recursive: true });
+  for (let k = 0; k < count; k++) {
+    const rgb = Buffer.alloc(width * height * 3);
+    const mask = Buffer.alloc(width * height);
+    const discs = [
+      [width * 0.2 + (k % 5), height * 0.3, Math.min(width, height) * 0.16],
+      [width * 0.66, height * 0.55 + (k % 7), Math.min(width, height) * 0.2],
+    ];
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = y * width + x;
+        const inside = discs.some(([cx, cy, r]) => (x - cx) ** 2 + (y - cy) ** 2 < r * r);
+        mask[i] = inside ? 255 : 0;
+        const noise = ((x * 31 + y * 17 + k * 13) % 23) - 11; // deterministic texture
+        rgb[i * 3] = (inside ? 120 : 235) + noise;
+        rgb[i * 3 + 1] = (inside ? 60 : 180) + noise;
+        rgb[i * 3 + 2] = (inside ? 150 : 220) + noise;
+      }
+    }
+    const name = `synthetic_${k + 1}.png`;
+    await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toFile(path.join(dir, 'images', name));
+    await sharp(mask, { raw: { width, height, channels: 1 } }).png().toFile(path.join(dir, 'labels', name));
   }
 }
