@@ -12,6 +12,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   train: { summary: 'train a Semi-MoE model on a GlaS-layout folder', load: () => import('./cli/train') },
   eval: { summary: 'evaluate a model: pixel and GlaS object metrics', load: () => import('./cli/eval') },
   predict: { summary: 'predict glands on an image: mask PNG and/or GeoJSON', load: () => import('./cli/predict') },
+  export: { summary: 'export a slide\'s glands from a project: QuPath GeoJSON and/or a label mask', load: () => import('./cli/export') },
+  import: { summary: 'import QuPath GeoJSON glands into a project (all or nothing, one undo step)', load: () => import('./cli/import') },
 };
 
 function usage(): string {

@@ -155,3 +155,24 @@ describe('Electron bridge errors', () => {
     expect(errorFromBridge('plain')).toMatchObject({ code: 'internal', message: 'plain' });
   });
 });
+
+describe('review and editing channels', () => {
+  it('carries the engine\'s review error codes (conflict, cancelled, invalid-geojson) through both transports', async () => {
+    for (const code of ['conflict', 'cancelled', 'no-model', 'invalid-geometry', 'invalid-geojson'] as const) {
+      const api = createWebApi({ fetch: async () => json(409, { error: { code, message: `refused: ${code}` } }) });
+      const error = await api.fields.markDone({ fieldId: 'f', acceptProposed: false }).catch((e: unknown) => e);
+      expect(isStudioError(error) && error.code).toBe(code);
+      expect(errorFromBridge(new Error(`Error invoking remote method 'fields:markDone': Error: [${code}] refused`)).code).toBe(code);
+    }
+  });
+
+  it('posts gland queries to their channel and makes heat map URLs fetchable with the token', async () => {
+    const { fetch, calls } = fakeFetch(() => json(200, []));
+    const api = createWebApi({ fetch, token: 'abc' });
+    await api.glands.query({ slideId: 's', region: { x: 1, y: 2, width: 3, height: 4 } });
+    expect(calls[0].url).toBe('/api/glands%3Aquery');
+    expect(api.resourceUrl('/heatmaps/s/p.png')).toBe('/heatmaps/s/p.png?token=abc');
+    expect(api.resourceUrl('https://elsewhere/x.png')).toBe('https://elsewhere/x.png');
+    expect(createWebApi({ fetch }).resourceUrl('/heatmaps/s/p.png')).toBe('/heatmaps/s/p.png');
+  });
+});

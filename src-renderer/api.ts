@@ -30,6 +30,11 @@ export interface RendererApi extends StudioApi {
   transport: 'electron' | 'web';
   /** The file-system path of a dropped file, or null where the transport cannot know it (web). */
   pathForFile(file: File): string | null;
+  /**
+   * A URL the engine handed out (heat maps) as the browser must fetch it: web mode adds the
+   * `?token=` the page was served with, since an <img> cannot send the token header.
+   */
+  resourceUrl(url: string): string;
 }
 
 const ERROR_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
@@ -43,6 +48,11 @@ const ERROR_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
   'missing-library',
   'access-denied',
   'tile-failed',
+  'conflict',
+  'cancelled',
+  'no-model',
+  'invalid-geometry',
+  'invalid-geojson',
   'internal',
 ]);
 
@@ -196,9 +206,22 @@ export function createWebApi(options: WebClientOptions = {}): RendererApi {
     },
     files: { list: (r) => call('files:list', r) },
     dialog: { openSlide: (r) => call('dialog:openSlide', r) },
+    glands: {
+      query: (r) => call('glands:query', r),
+      edit: (r) => call('glands:edit', r),
+      undo: (r) => call('glands:undo', r),
+      redo: (r) => call('glands:redo', r),
+      exportGeoJson: (r) => call('glands:exportGeoJson', r),
+      importGeoJson: (r) => call('glands:importGeoJson', r),
+    },
+    predict: { region: (r) => call('predict:region', r), cancel: (r) => call('predict:cancel', r) },
+    queue: { build: (r) => call('queue:build', r), list: (r) => call('queue:list', r) },
+    fields: { markDone: (r) => call('fields:markDone', r) },
+    models: { list: (r) => call('models:list', r) },
     on,
     tiles,
     pathForFile: () => null,
+    resourceUrl: (url) => (url.startsWith('/') ? withToken(`${base}${url}`, token) : url),
   };
 }
 
@@ -234,12 +257,26 @@ export function createElectronApi(bridge: NonNullable<Window['studio']>): Render
     },
     files: { list: wrap(bridge.files.list) },
     dialog: { openSlide: wrap(bridge.dialog.openSlide) },
+    glands: {
+      query: wrap(bridge.glands.query),
+      edit: wrap(bridge.glands.edit),
+      undo: wrap(bridge.glands.undo),
+      redo: wrap(bridge.glands.redo),
+      exportGeoJson: wrap(bridge.glands.exportGeoJson),
+      importGeoJson: wrap(bridge.glands.importGeoJson),
+    },
+    predict: { region: wrap(bridge.predict.region), cancel: wrap(bridge.predict.cancel) },
+    queue: { build: wrap(bridge.queue.build), list: wrap(bridge.queue.list) },
+    fields: { markDone: wrap(bridge.fields.markDone) },
+    models: { list: wrap(bridge.models.list) },
     on: (event, listener) => bridge.on(event, listener),
     tiles: bridge.tiles,
     pathForFile: (file) => {
       const path = bridge.pathForFile(file);
       return path ? path : null;
     },
+    // Electron's engine hands out URLs of its own privileged protocol: usable as they are.
+    resourceUrl: (url) => url,
   };
 }
 

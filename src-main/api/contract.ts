@@ -85,6 +85,116 @@ export interface DirectoryListing {
   entries: DirectoryEntry[];
 }
 
+/** A rectangle in level-0 pixels. */
+export interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** [x, y] in level-0 pixels. */
+export type Point = [number, number];
+/** A linear ring as GeoJSON writes it: closed (last point equals the first), level-0 pixels. */
+export type Ring = Point[];
+/** GeoJSON Polygon coordinates: the outer ring first (counter-clockwise), then holes (lumens). */
+export type PolygonRings = Ring[];
+
+export type GlandStatus = 'proposed' | 'accepted' | 'edited' | 'rejected';
+
+/** One gland annotation. Geometry is a Polygon or MultiPolygon, in level-0 pixels. */
+export interface Gland {
+  id: string;
+  slideId: string;
+  /** One or more polygons (MultiPolygon after a union that stays apart). */
+  polygons: PolygonRings[];
+  className: string;
+  source: 'model' | 'human';
+  status: GlandStatus;
+  modelVersion: string | null;
+  /** Mean fused probability inside the gland, 0..1; null for human drawings. */
+  confidence: number | null;
+  /** Mean uncertainty inside the gland, 0..1 (see inference/uncertainty.ts); null for human drawings. */
+  uncertainty: number | null;
+  /** [minX, minY, maxX, maxY] */
+  bbox: [number, number, number, number];
+  updatedAt: string;
+}
+
+/** An edit the user makes; the engine applies it as one undoable step. */
+export type GlandEdit =
+  | { kind: 'set-status'; ids: string[]; status: 'accepted' | 'rejected' }
+  /** Replace a gland's geometry (vertex drag, insert, delete). */
+  | { kind: 'reshape'; id: string; polygons: PolygonRings[] }
+  /** A new human gland (polygon or freehand drawing). */
+  | { kind: 'create'; polygons: PolygonRings[] }
+  | { kind: 'delete'; ids: string[] }
+  /** Brush: union the stroke's outline into `id` (or a new gland when null). */
+  | { kind: 'brush-add'; id: string | null; stroke: PolygonRings }
+  /** Alt+brush: subtract the stroke's outline from `ids` (every gland it touches when empty). */
+  | { kind: 'brush-erase'; ids: string[]; stroke: PolygonRings }
+  /** Cut a gland in two along a polyline that crosses it. */
+  | { kind: 'split'; id: string; line: Point[] }
+  | { kind: 'merge'; ids: string[] }
+  | { kind: 'fill-holes'; id: string };
+
+export interface EditResult {
+  /** Glands created or changed by this step (their new state). */
+  changed: Gland[];
+  /** Ids of glands this step removed. */
+  removed: string[];
+  canUndo: boolean;
+  canRedo: boolean;
+  /** Label of the step, e.g. 'Brush', 'Accept 3 glands'. */
+  label: string;
+}
+
+export type FieldStatus = 'queued' | 'done';
+
+/** A review field: a rectangle the pathologist checks; done fields are the labelled data. */
+export interface ReviewField {
+  id: string;
+  slideId: string;
+  region: Region;
+  split: 'train' | 'validation';
+  status: FieldStatus;
+  /** Uncertainty score from the last ranking (higher: more worth reviewing); null before ranking. */
+  score: number | null;
+  /** 1-based position in the queue; null when not ranked. */
+  rank: number | null;
+}
+
+export interface PredictionSummary {
+  slideId: string;
+  region: Region;
+  modelVersion: string;
+  glandCount: number;
+  /** Whether the result came from the cache (same model version, same region). */
+  cached: boolean;
+  /** URLs of the heat maps for this region (served like tiles), drawn over `region`. */
+  heatmaps: { probability: string; uncertainty: string };
+}
+
+export interface ModelVersionInfo {
+  id: string;
+  parentId: string | null;
+  createdAt: string;
+  active: boolean;
+  /** e.g. 'starter (GlaS)', 'retrained on 12 fields' */
+  description: string;
+  metrics: { dice: number | null; iou: number | null; objectF1: number | null };
+}
+
+/** Progress of a long job (prediction, training), pushed as an event. */
+export interface JobProgress {
+  jobId: string;
+  kind: 'predict' | 'train';
+  /** 0..1 */
+  fraction: number;
+  message: string;
+  etaSeconds: number | null;
+}
+
 /** Error codes the renderer can branch on; `message` is always written for a person. */
 export type ApiErrorCode =
   | 'invalid-request'
@@ -97,6 +207,11 @@ export type ApiErrorCode =
   | 'missing-library'
   | 'access-denied'
   | 'tile-failed'
+  | 'conflict'
+  | 'cancelled'
+  | 'no-model'
+  | 'invalid-geometry'
+  | 'invalid-geojson'
   | 'internal';
 
 export interface ApiErrorBody {
@@ -117,6 +232,31 @@ export interface ApiChannels {
   'files:list': { request: { path: string | null }; response: DirectoryListing };
   /** Electron only: the native open dialog. Web mode answers null (use files:list). */
   'dialog:openSlide': { request: Record<string, never>; response: string | null };
+
+  /** Glands whose bounding box meets the region (the viewport), deleted ones excluded. */
+  'glands:query': { request: { slideId: string; region: Region }; response: Gland[] };
+  'glands:edit': { request: { slideId: string; edit: GlandEdit }; response: EditResult };
+  'glands:undo': { request: { slideId: string }; response: EditResult };
+  'glands:redo': { request: { slideId: string }; response: EditResult };
+  /** QuPath-compatible GeoJSON FeatureCollection of the slide's glands (rejected ones left out). */
+  'glands:exportGeoJson': { request: { slideId: string }; response: { geojson: string; count: number } };
+  /** All or nothing: a malformed file is refused with 'invalid-geojson' and nothing is imported. */
+  'glands:importGeoJson': { request: { slideId: string; geojson: string }; response: { imported: number } };
+
+  /** Predict glands in a region with the active model (cached per model version and region). */
+  'predict:region': { request: { slideId: string; region: Region }; response: PredictionSummary };
+  'predict:cancel': { request: Record<string, never>; response: { cancelled: boolean } };
+
+  /** Lay out candidate fields over the slide's tissue, predict them and rank them. */
+  'queue:build': { request: { slideId: string; fieldSizeUm: number; maxFields: number }; response: ReviewField[] };
+  'queue:list': { request: { slideId: string }; response: ReviewField[] };
+  /**
+   * Mark a field done: its glands become ground truth. Refused with 'conflict' while proposed
+   * glands remain inside, unless acceptProposed is true (the user confirmed accepting them all).
+   */
+  'fields:markDone': { request: { fieldId: string; acceptProposed: boolean }; response: ReviewField };
+
+  'models:list': { request: Record<string, never>; response: ModelVersionInfo[] };
 }
 
 export type ApiChannel = keyof ApiChannels;
@@ -126,6 +266,7 @@ export type ApiResponse<C extends ApiChannel> = ApiChannels[C]['response'];
 /** Events pushed from the engine to the renderer (IPC events / server-sent events). */
 export interface ApiEvents {
   'slides:status': { id: string; status: SlideFileStatus };
+  'jobs:progress': JobProgress;
 }
 export type ApiEvent = keyof ApiEvents;
 

@@ -11,19 +11,27 @@ export class ApiError extends Error {
   }
 }
 
-const KNOWN_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
-  'invalid-request',
-  'not-found',
-  'not-a-file',
-  'empty-file',
-  'unsupported-format',
-  'corrupt-slide',
-  'too-large',
-  'missing-library',
-  'access-denied',
-  'tile-failed',
-  'internal',
-]);
+// A record keyed by the union, so adding a code to the contract without listing it here fails
+// to compile (an unlisted code would silently become 'internal').
+const CODE_TABLE: Record<ApiErrorCode, true> = {
+  'invalid-request': true,
+  'not-found': true,
+  'not-a-file': true,
+  'empty-file': true,
+  'unsupported-format': true,
+  'corrupt-slide': true,
+  'too-large': true,
+  'missing-library': true,
+  'access-denied': true,
+  'tile-failed': true,
+  conflict: true,
+  cancelled: true,
+  'no-model': true,
+  'invalid-geometry': true,
+  'invalid-geojson': true,
+  internal: true,
+};
+const KNOWN_CODES: ReadonlySet<string> = new Set(Object.keys(CODE_TABLE));
 
 /**
  * Turns anything thrown inside the engine into the body both transports send. Errors that carry
@@ -48,6 +56,8 @@ export function httpStatusFor(code: ApiErrorCode): number {
       return 403;
     case 'not-found':
       return 404;
+    case 'conflict':
+      return 409;
     case 'internal':
       return 500;
     case 'missing-library':

@@ -6,19 +6,20 @@
  *   GET  /api/health         liveness, for scripts and tests
  *   GET  /tiles/{id}/{level}/{col}_{row}.{jpeg|png}   deep-zoom tiles of an open slide
  *   GET  /associated/{id}/{name}.png                   label, macro, thumbnail images
+ *   GET  /heatmaps/{predictionId}/{kind}.png            probability / uncertainty maps of a prediction
  *   GET  /*                  the built renderer (out/renderer)
  *
  * Safety: listens on 127.0.0.1 by default; on any other address a token is required. The Host
  * header is checked (DNS rebinding) and API calls must be JSON (no cross-site form posts).
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import type { ApiEvent } from './contract';
 import { ApiError, httpStatusFor, toErrorBody } from './errors';
-import { isApiChannel, TILE_ADDRESS } from './schemas';
+import { HEATMAP_ADDRESS, isApiChannel, TILE_ADDRESS } from './schemas';
 import type { StudioEngine } from '../engine/studio-engine';
 import { CONTENT_SECURITY_POLICY } from './csp';
 
@@ -116,7 +117,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     const path = url.pathname;
     if (path === '/api/health') return sendJson(res, 200, { ok: true });
-    if (path.startsWith('/api/') || path.startsWith('/tiles/') || path.startsWith('/associated/')) {
+    if (path.startsWith('/api/') || path.startsWith('/tiles/') || path.startsWith('/associated/') || path.startsWith('/heatmaps/')) {
       if (!authorised(req, url)) {
         sendJson(res, 401, { error: { code: 'access-denied', message: 'A valid token is required' } });
         return;
@@ -126,6 +127,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (path.startsWith('/api/')) return handleApi(req, res, decodeURIComponent(path.slice('/api/'.length)));
     if (path.startsWith('/tiles/')) return handleTile(res, path);
     if (path.startsWith('/associated/')) return handleAssociated(res, path);
+    if (path.startsWith('/heatmaps/')) return handleHeatmap(res, path);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendJson(res, 405, { error: { code: 'invalid-request', message: 'Method not allowed' } });
       return;
@@ -168,6 +170,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (!slide.source.metadata.associatedImages.includes(name)) throw new ApiError('not-found', `No associated image "${name}"`);
     const png = await slide.source.readAssociated(name);
     res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'private, max-age=3600' });
+    res.end(png);
+  }
+
+  async function handleHeatmap(res: ServerResponse, path: string): Promise<void> {
+    const address = HEATMAP_ADDRESS.safeParse(/^\/heatmaps\/([^/]+)\/([^/.]+)\.png$/.exec(path)?.slice(1, 3) ?? []);
+    if (!address.success) throw new ApiError('not-found', 'Malformed heat map address');
+    const png = await readFile(engine.review.heatmapFile(address.data[0], address.data[1]));
+    res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'private, max-age=3600', 'content-length': png.length });
     res.end(png);
   }
 

@@ -38,6 +38,18 @@ const studio = {
   },
   files: { list: channel('files:list') },
   dialog: { openSlide: channel('dialog:openSlide') },
+  glands: {
+    query: channel('glands:query'),
+    edit: channel('glands:edit'),
+    undo: channel('glands:undo'),
+    redo: channel('glands:redo'),
+    exportGeoJson: channel('glands:exportGeoJson'),
+    importGeoJson: channel('glands:importGeoJson'),
+  },
+  predict: { region: channel('predict:region'), cancel: channel('predict:cancel') },
+  queue: { build: channel('queue:build'), list: channel('queue:list') },
+  fields: { markDone: channel('fields:markDone') },
+  models: { list: channel('models:list') },
   on<E extends ApiEvent>(event: E, listener: (payload: ApiEvents[E]) => void): () => void {
     const wrapped = (_e: unknown, payload: ApiEvents[E]) => listener(payload);
     ipcRenderer.on(`event:${event}`, wrapped);

@@ -9,7 +9,8 @@ import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CONTENT_SECURITY_POLICY } from '../api/csp';
 import { httpStatusFor, toErrorBody } from '../api/errors';
-import { TILE_ADDRESS } from '../api/schemas';
+import { readFile } from 'node:fs/promises';
+import { HEATMAP_ADDRESS, TILE_ADDRESS } from '../api/schemas';
 import type { StudioEngine } from '../engine/studio-engine';
 
 export const APP_ORIGIN = 'app://studio';
@@ -63,6 +64,11 @@ export function handleSlideProtocol(engine: StudioEngine): void {
         const name = decodeURIComponent(parts[1].replace(/\.png$/, ''));
         if (!slide.source.metadata.associatedImages.includes(name)) return new Response('Not found', { status: 404 });
         return new Response(new Uint8Array(await slide.source.readAssociated(name)), { headers: { 'content-type': 'image/png' } });
+      }
+      if (url.host === 'heatmaps' && parts.length === 2) {
+        const [id, kind] = HEATMAP_ADDRESS.parse([parts[0], parts[1].replace(/\.png$/, '')]);
+        const png = await readFile(engine.review.heatmapFile(id, kind));
+        return new Response(new Uint8Array(png), { headers: { 'content-type': 'image/png' } });
       }
       return new Response('Not found', { status: 404 });
     } catch (error) {

@@ -11,12 +11,16 @@ import type {
   SlideFileStatus,
   SlideInfo,
 } from '../api/contract';
+import { exportGeoJson, importGeoJson } from '../annotations/geojson';
+import { AnnotationStore } from '../annotations/store';
 import { ApiError } from '../api/errors';
 import { REQUEST_SCHEMAS } from '../api/schemas';
 import { fingerprintFile } from '../project/fingerprint';
 import { ProjectStore, type StoredSlide } from '../project/store';
 import { openSlide } from '../slides/registry';
 import { listDirectory } from './file-browser';
+import { ModelRegistry } from './model-registry';
+import { ReviewService, type HeatmapKind } from './review-service';
 import { OpenSlides, type OpenSlide } from './open-slides';
 import { packageVersion } from './paths';
 
@@ -31,6 +35,15 @@ export interface EngineOptions {
 
 type Handlers = { [C in ApiChannel]: (request: ApiRequest<C>) => Promise<ApiResponse<C>> };
 
+/**
+ * Heat maps are served beside the tiles: slide://heatmaps/... in Electron, /heatmaps/... in
+ * web mode (both check that the prediction's slide is open).
+ */
+function heatmapUrl(mode: AppInfo['mode'], predictionId: string, kind: HeatmapKind): string {
+  const path = `heatmaps/${predictionId}/${kind}.png`;
+  return mode === 'electron' ? `slide://${path}` : `/${path}`;
+}
+
 /** How many characters of the fingerprint make a slide id: 64 bits, plenty for one project. */
 const SLIDE_ID_LENGTH = 16;
 
@@ -41,11 +54,28 @@ const SLIDE_ID_LENGTH = 16;
 export class StudioEngine {
   readonly store: ProjectStore;
   readonly openSlides = new OpenSlides();
+  readonly glands: AnnotationStore;
+  readonly models: ModelRegistry;
+  readonly review: ReviewService;
   private readonly events = new EventEmitter();
   private readonly handlers: Handlers;
 
   constructor(private readonly options: EngineOptions) {
     this.store = new ProjectStore(options.projectDir);
+    this.glands = new AnnotationStore(this.store.db);
+    this.models = new ModelRegistry(this.store.db, options.projectDir);
+    this.review = new ReviewService({
+      db: this.store.db,
+      projectDir: options.projectDir,
+      glands: this.glands,
+      models: this.models,
+      openSlide: (slideId) => {
+        const slide = this.servedSlide(slideId);
+        return { source: slide.source, path: slide.source.path };
+      },
+      heatmapUrl: (id, kind) => heatmapUrl(options.mode, id, kind),
+      progress: (event) => this.emit('jobs:progress', event),
+    });
     this.handlers = {
       'app:info': async () => this.appInfo(),
       'slides:open': async ({ path }) => this.open(path),
@@ -54,6 +84,21 @@ export class StudioEngine {
       'slides:close': async ({ id }) => ({ closed: await this.openSlides.remove(id) }),
       'files:list': async ({ path }) => listDirectory(path),
       'dialog:openSlide': async () => (this.options.chooseSlideFile ? this.options.chooseSlideFile() : null),
+      'glands:query': async ({ slideId, region }) => this.glands.query(slideId, region),
+      'glands:edit': async ({ slideId, edit }) => this.glands.apply(slideId, edit),
+      'glands:undo': async ({ slideId }) => this.glands.undo(slideId),
+      'glands:redo': async ({ slideId }) => this.glands.redo(slideId),
+      'glands:exportGeoJson': async ({ slideId }) => exportGeoJson(this.glands, slideId),
+      'glands:importGeoJson': async ({ slideId, geojson }) => ({ imported: importGeoJson(this.glands, slideId, geojson).imported }),
+      'predict:region': async ({ slideId, region }) => this.review.predictRegion(slideId, region),
+      'predict:cancel': async () => ({ cancelled: this.review.cancel() }),
+      'queue:build': async ({ slideId, fieldSizeUm, maxFields }) => this.review.buildQueue(slideId, fieldSizeUm, maxFields),
+      'queue:list': async ({ slideId }) => this.review.listQueue(slideId),
+      'fields:markDone': async ({ fieldId, acceptProposed }) => this.review.markDone(fieldId, acceptProposed),
+      'models:list': async () => {
+        await this.models.ensureStarter();
+        return this.models.list();
+      },
     };
   }
 
@@ -89,6 +134,7 @@ export class StudioEngine {
   }
 
   async close(): Promise<void> {
+    await this.review.close();
     await this.openSlides.closeAll();
     this.store.close();
   }

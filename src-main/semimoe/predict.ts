@@ -134,6 +134,8 @@ export interface Predictor {
   threshold: number;
   backend: string;
   forward: DenseForward;
+  /** The same forward pass plus the gates' expert weights (absent for forwards built without a model). */
+  forwardWithGates?: GatedDenseForward;
   dispose(): void;
 }
 
@@ -316,6 +318,33 @@ export function modelForward(model: SemiMoeModel): DenseForward {
     });
 }
 
+/**
+ * DenseForward outputs plus the gates' weights over the experts: [B, 9], tasks in TASKS order
+ * (mask, sdf, bnd), each three softmax weights in EXPERTS order (seg, sdf, bnd). The gates
+ * weigh a whole window at once (not per pixel), so this is one row per window.
+ */
+export type GatedDenseForward = (batch: tf.Tensor4D) => ReturnType<DenseForward> & { gates: tf.Tensor2D };
+
+/** modelForward plus the gate weights of the same forward pass (no second pass). */
+export function modelForwardWithGates(model: SemiMoeModel): GatedDenseForward {
+  return (batch) =>
+    tf.tidy(() => {
+      const out = model.forward(batch, false);
+      const fg1 = (logits: tf.Tensor4D) => tf.squeeze(tf.slice(tf.softmax(logits), [0, 0, 0, 1], [-1, -1, -1, 1]), [3]) as tf.Tensor3D;
+      const fg = fg1(out.gated.mask);
+      const segExpert = fg1(out.experts.seg);
+      const sdfExpert = tf.squeeze(tf.sigmoid(tf.mul(tf.tanh(out.experts.sdf), 8)), [3]) as tf.Tensor3D;
+      const views = tf.stack([fg, segExpert, sdfExpert]); // [3, B, S, S]
+      return {
+        fg,
+        sdf: tf.squeeze(tf.tanh(out.gated.sdf), [3]) as tf.Tensor3D,
+        boundary: fg1(out.gated.bnd),
+        disagreement: tf.sub(tf.max(views, 0), tf.min(views, 0)) as tf.Tensor3D,
+        gates: tf.concat([out.gateWeights.mask, out.gateWeights.sdf, out.gateWeights.bnd], 1) as tf.Tensor2D, // 3 x [B, 3] -> [B, 9]
+      };
+    });
+}
+
 /** Makes the preferred backend (or the best available below it) active; returns its description. */
 export async function startBackend(pref = 'auto'): Promise<string> {
   if (!isBackendPreference(pref)) throw new Error(`unknown backend "${pref}"; expected one of ${BACKEND_PREFERENCES.join(', ')}`);
@@ -339,6 +368,7 @@ export async function loadPredictor(modelDir: string, backendPref = 'auto'): Pro
     threshold: card?.validation.threshold ?? 0.5,
     backend,
     forward: modelForward(model),
+    forwardWithGates: modelForwardWithGates(model),
     dispose: () => model.dispose(),
   };
 }

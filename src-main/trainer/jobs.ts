@@ -24,6 +24,7 @@ export type JobRunner = (job: TrainJob, ctx: JobContext) => Promise<unknown>;
 const JOB_MODULES = new Map<string, () => Promise<unknown>>([
   ['selftest', () => import('./selftest-job')],
   ['train', () => import('./train-job')],
+  ['predict-region', () => import('./predict-job')],
 ]);
 
 const runners = new Map<string, JobRunner>();

@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
+import type { Region } from '../../src-main/api/contract';
 import { imageZoomForMagnification, magnificationForImageZoom } from '../lib/magnification';
 import { useSlideStore } from './slides';
 
@@ -9,6 +10,8 @@ export interface ViewerController {
   zoomToImageZoom(imageZoom: number): void;
   /** The whole slide in view. */
   fit(): void;
+  /** Fits a level-0 rectangle (a review field) in view. */
+  fitRegion(region: Region): void;
 }
 
 /**
@@ -22,6 +25,11 @@ export const useViewerStore = defineStore('viewer', () => {
   /** Width of the viewer on screen, CSS pixels. */
   const viewportWidthPx = ref(0);
   const controller = shallowRef<ViewerController | null>(null);
+  /**
+   * The level-0 rectangle on screen, once the view settles (not every animation frame: stores
+   * that fetch by it would otherwise chase the animation). Null without a slide.
+   */
+  const viewRegion = ref<Region | null>(null);
 
   const magnification = computed(() => magnificationForImageZoom(imageZoom.value, useSlideStore().current?.objectivePower));
 
@@ -37,6 +45,16 @@ export const useViewerStore = defineStore('viewer', () => {
     viewportWidthPx.value = widthPx;
   }
 
+  function reportView(region: Region | null): void {
+    viewRegion.value = region;
+  }
+
+  function fitRegion(region: Region): boolean {
+    if (!controller.value) return false;
+    controller.value.fitRegion(region);
+    return true;
+  }
+
   function zoomToMagnification(m: number): boolean {
     const objective = useSlideStore().current?.objectivePower;
     if (!controller.value || !objective) return false;
@@ -48,5 +66,5 @@ export const useViewerStore = defineStore('viewer', () => {
     controller.value?.fit();
   }
 
-  return { imageZoom, viewportWidthPx, magnification, attach, report, zoomToMagnification, fit };
+  return { imageZoom, viewportWidthPx, viewRegion, magnification, attach, report, reportView, zoomToMagnification, fit, fitRegion };
 });

@@ -1,0 +1,123 @@
+/**
+ * Sliding-window inference that can be watched and stopped: the same windows and Hann blending
+ * as semimoe/predict.ts `slidingWindow` (it reuses its window positions and weights), but async,
+ * yielding to the event loop after every batch so a cancel message can arrive, reporting
+ * progress per batch, and blending one more map: the gates' entropy per window (uncertainty.ts).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { mirror } from '../semimoe/augment';
+import { normaliseRgb, type Normalisation } from '../semimoe/data';
+import type { DenseOutputs } from '../semimoe/instances';
+import { windowStarts, windowWeights, type DenseForward, type GatedDenseForward } from '../semimoe/predict';
+import { gateEntropy } from './uncertainty';
+
+export interface WindowProgress {
+  /** Windows done and in all. */
+  done: number;
+  total: number;
+}
+
+export interface WindowOptions {
+  tile: number;
+  overlap: number;
+  batchSize: number;
+  signal?: AbortSignal;
+  onProgress?: (p: WindowProgress) => void;
+}
+
+export interface WindowOutputs extends DenseOutputs {
+  /** Blended normalised gate entropy per pixel, or null when the forward gives no gate weights. */
+  gateEntropy: Float32Array | null;
+  windows: number;
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('prediction cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Window top-left corners in the order they run (rows of windows, top to bottom). */
+export function windowPositions(width: number, height: number, tile: number, overlap: number): [number, number][] {
+  const stride = Math.max(1, tile - overlap);
+  const positions: [number, number][] = [];
+  for (const y of windowStarts(height, tile, stride)) for (const x of windowStarts(width, tile, stride)) positions.push([x, y]);
+  return positions;
+}
+
+/** Runs `forward` over an HWC RGB image at the model's resolution and blends the windows. */
+export async function predictWindows(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  norm: Normalisation,
+  forward: DenseForward | GatedDenseForward,
+  opts: WindowOptions,
+): Promise<WindowOutputs> {
+  const { tile, batchSize } = opts;
+  const n = width * height;
+  const acc = { fg: new Float32Array(n), sdf: new Float32Array(n), boundary: new Float32Array(n), disagreement: new Float32Array(n) };
+  let gateAcc: Float32Array | null = null;
+  const weightSum = new Float32Array(n);
+  const wx = windowWeights(tile);
+  const positions = windowPositions(width, height, tile, opts.overlap);
+  const crop = new Uint8Array(tile * tile * 3);
+
+  for (let b0 = 0; b0 < positions.length; b0 += batchSize) {
+    if (opts.signal?.aborted) throw new CancelledError();
+    const group = positions.slice(b0, b0 + batchSize);
+    const input = new Float32Array(group.length * tile * tile * 3);
+    group.forEach(([x0, y0], b) => {
+      // Mirror padding past the image edge, as slidingWindow does.
+      for (let y = 0; y < tile; y++) {
+        const sy = mirror(y0 + y, height);
+        for (let x = 0; x < tile; x++) {
+          const s = (sy * width + mirror(x0 + x, width)) * 3;
+          const d = (y * tile + x) * 3;
+          crop[d] = rgb[s];
+          crop[d + 1] = rgb[s + 1];
+          crop[d + 2] = rgb[s + 2];
+        }
+      }
+      normaliseRgb(crop, norm, input, b * tile * tile * 3);
+    });
+    const batch = tf.tensor4d(input, [group.length, tile, tile, 3]);
+    const out = forward(batch);
+    batch.dispose();
+    const gates: tf.Tensor2D | null = 'gates' in out ? (out as ReturnType<GatedDenseForward>).gates : null;
+    const maps = { fg: out.fg.dataSync(), sdf: out.sdf.dataSync(), boundary: out.boundary.dataSync(), disagreement: out.disagreement.dataSync() };
+    const gateRows = gates ? gates.dataSync() : null; // [B, 9]
+    tf.dispose([out.fg, out.sdf, out.boundary, out.disagreement, ...(gates ? [gates] : [])]);
+    if (gateRows && !gateAcc) gateAcc = new Float32Array(n);
+    group.forEach(([x0, y0], b) => {
+      const g = gateRows ? gateEntropy(gateRows, b * 9) : 0;
+      for (let y = 0; y < tile && y0 + y < height; y++) {
+        for (let x = 0; x < tile && x0 + x < width; x++) {
+          const w = wx[x] * wx[y];
+          const d = (y0 + y) * width + x0 + x;
+          const s = b * tile * tile + y * tile + x;
+          acc.fg[d] += w * maps.fg[s];
+          acc.sdf[d] += w * maps.sdf[s];
+          acc.boundary[d] += w * maps.boundary[s];
+          acc.disagreement[d] += w * maps.disagreement[s];
+          if (gateAcc) gateAcc[d] += w * g;
+          weightSum[d] += w;
+        }
+      }
+    });
+    opts.onProgress?.({ done: Math.min(positions.length, b0 + group.length), total: positions.length });
+    await yieldToEventLoop();
+  }
+  for (let i = 0; i < n; i++) {
+    const w = weightSum[i];
+    acc.fg[i] /= w;
+    acc.sdf[i] /= w;
+    acc.boundary[i] /= w;
+    acc.disagreement[i] /= w;
+    if (gateAcc) gateAcc[i] /= w;
+  }
+  return { width, height, ...acc, gateEntropy: gateAcc, windows: positions.length };
+}
