@@ -182,6 +182,8 @@ export interface ModelVersionInfo {
   active: boolean;
   /** e.g. 'starter (GlaS)', 'retrained on 12 fields' */
   description: string;
+  /** What it was trained on, for the history panel. */
+  trainedOn: { labelledFields: number; unlabelledTiles: number; steps: number; seconds: number } | null;
   metrics: { dice: number | null; iou: number | null; objectF1: number | null };
 }
 
@@ -193,6 +195,46 @@ export interface JobProgress {
   fraction: number;
   message: string;
   etaSeconds: number | null;
+}
+
+/** One progress report of a retraining run (the training panel charts these). */
+export interface TrainingProgress {
+  jobId: string;
+  step: number;
+  /** Null when the run is bounded by time only. */
+  totalSteps: number | null;
+  elapsedSeconds: number;
+  /** The time budget the run was given. */
+  budgetSeconds: number;
+  /** Each loss term by name (mask, sdf, bnd, unsup, total...). */
+  losses: Record<string, number>;
+  /** The adaptive multi-objective loss's learned weights by name. */
+  weights: Record<string, number>;
+  imagesPerSecond: number;
+  etaSeconds: number | null;
+  backend: string;
+}
+
+/** How a retraining run ended; on success a new (not yet active) model version exists. */
+export interface TrainingFinished {
+  jobId: string;
+  status: 'done' | 'cancelled' | 'failed';
+  message: string;
+  /** The new version (status 'done'), with its validation metrics. */
+  candidate: ModelVersionInfo | null;
+  /** The model it started from, with its metrics on the same validation fields. */
+  previous: ModelVersionInfo | null;
+}
+
+export interface TrainingStatus {
+  running: boolean;
+  jobId: string | null;
+  /** The latest progress of the running job. */
+  progress: TrainingProgress | null;
+  /** How the last run ended (this session). */
+  last: TrainingFinished | null;
+  /** What the next run would train on. */
+  data: { labelledFields: number; validationFields: number };
 }
 
 /** Error codes the renderer can branch on; `message` is always written for a person. */
@@ -257,6 +299,17 @@ export interface ApiChannels {
   'fields:markDone': { request: { fieldId: string; acceptProposed: boolean }; response: ReviewField };
 
   'models:list': { request: Record<string, never>; response: ModelVersionInfo[] };
+  /** Make a version the active model (also the rollback); returns the updated list. */
+  'models:activate': { request: { id: string }; response: ModelVersionInfo[] };
+
+  /**
+   * Fine-tune the active model on the done training fields (labelled) and tissue tiles
+   * (unlabelled), in the trainer process. Returns at once; progress and the end come as events.
+   * Refused with 'conflict' while a run is going, and with 'invalid-request' without done fields.
+   */
+  'train:start': { request: { budgetSeconds: number }; response: { jobId: string } };
+  'train:cancel': { request: Record<string, never>; response: { cancelled: boolean } };
+  'train:status': { request: Record<string, never>; response: TrainingStatus };
 }
 
 export type ApiChannel = keyof ApiChannels;
@@ -267,6 +320,8 @@ export type ApiResponse<C extends ApiChannel> = ApiChannels[C]['response'];
 export interface ApiEvents {
   'slides:status': { id: string; status: SlideFileStatus };
   'jobs:progress': JobProgress;
+  'train:progress': TrainingProgress;
+  'train:finished': TrainingFinished;
 }
 export type ApiEvent = keyof ApiEvents;
 

@@ -42,6 +42,11 @@ export function toErrorBody(error: unknown): ApiErrorBody {
   if (error instanceof Error && 'code' in error && typeof error.code === 'string' && KNOWN_CODES.has(error.code)) {
     return { code: error.code as ApiErrorCode, message: error.message };
   }
+  if (isDiskFull(error)) {
+    // Not a bug to report but a state the user can fix; every save is a transaction or an
+    // atomic rename, so the failed action left the previous state as it was.
+    return { code: 'internal', message: 'The disk holding the project is full, so this change was not saved (the previous state is intact). Free some space and try again.' };
+  }
   console.error('[engine] unexpected error:', error);
   const detail = error instanceof Error ? error.message : String(error);
   return { code: 'internal', message: `Unexpected error in Semi-MoE Studio: ${detail}` };
@@ -65,4 +70,13 @@ export function httpStatusFor(code: ApiErrorCode): number {
     default:
       return 422;
   }
+}
+
+/** ENOSPC/EDQUOT from Node's fs, SQLITE_FULL from better-sqlite3, anywhere in the cause chain. */
+export function isDiskFull(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = (e as Error & { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') return true;
+  }
+  return false;
 }

@@ -9,22 +9,30 @@
  *   GET  /heatmaps/{predictionId}/{kind}.png            probability / uncertainty maps of a prediction
  *   GET  /*                  the built renderer (out/renderer)
  *
- * Safety: listens on 127.0.0.1 by default; on any other address a token is required. The Host
- * header is checked (DNS rebinding) and API calls must be JSON (no cross-site form posts).
+ * Safety: listens on 127.0.0.1 by default; on any other address a token of 16+ characters is
+ * required (startHttpServer refuses to start without one). On loopback the Host header is
+ * checked (DNS rebinding); API calls must be JSON (no cross-site form posts). Static files are
+ * served only from the renderer folder, after resolving symlinks; tiles only of open slides.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, sep } from 'node:path';
+import { isIPv4, type AddressInfo } from 'node:net';
+import { extname, resolve, sep } from 'node:path';
 import type { ApiEvent } from './contract';
+import { ServerBusyError } from '../engine/open-slides';
 import { ApiError, httpStatusFor, toErrorBody } from './errors';
 import { HEATMAP_ADDRESS, isApiChannel, TILE_ADDRESS } from './schemas';
 import type { StudioEngine } from '../engine/studio-engine';
 import { CONTENT_SECURITY_POLICY } from './csp';
 
 const MAX_BODY_BYTES = 1024 * 1024;
-const EVENT_NAMES: readonly ApiEvent[] = ['slides:status'];
+/** A token shorter than this is guessable over a LAN; serve.ts generates 24 characters. */
+export const MIN_TOKEN_LENGTH = 16;
+// Keyed by the union, so an event added to the contract must be listed here to compile.
+const EVENT_TABLE: Record<ApiEvent, true> = { 'slides:status': true, 'jobs:progress': true, 'train:progress': true, 'train:finished': true };
+const EVENT_NAMES = Object.keys(EVENT_TABLE) as ApiEvent[];
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -37,6 +45,16 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.ico': 'image/x-icon',
 };
+
+/**
+ * Slide images are patient data: another site must not embed them (<img> across origins, even
+ * without reading the pixels), and browsers may keep them only privately.
+ */
+const IMAGE_HEADERS = {
+  'cache-control': 'private, max-age=3600',
+  'cross-origin-resource-policy': 'same-origin',
+  'x-content-type-options': 'nosniff',
+} as const;
 
 export interface HttpServerOptions {
   engine: StudioEngine;
@@ -53,8 +71,74 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * True for addresses that only this machine can reach. Literal IPs only (and "localhost"): a
+ * name such as "127.0.0.1.example.com" starts with "127." but may resolve to any address.
+ */
 export function isLoopbackHost(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.');
+  const h = host.toLowerCase();
+  if (h === 'localhost' || h === '::1') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice('::ffff:'.length) : h;
+  return isIPv4(v4) && v4.startsWith('127.');
+}
+
+/** decodeURIComponent that answers a malformed escape ("%zz", a lone "%") with invalid-request. */
+export function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new ApiError('invalid-request', 'The request path is not validly percent-encoded');
+  }
+}
+
+export type StaticLookup = { kind: 'file'; path: string } | { kind: 'missing' } | { kind: 'forbidden'; reason: string };
+
+/**
+ * Maps a URL path to a file inside `root`, or says why not. Shared by web mode and Electron's
+ * app:// protocol. Refused: malformed escapes, NUL, backslashes (a Windows separator), any ".."
+ * segment (before or after decoding), and any path whose real location (symlinks resolved) is
+ * outside the real root. Decoding happens once: "%252e%252e" is the literal name "%2e%2e".
+ */
+export async function resolveStaticPath(root: string, urlPath: string): Promise<StaticLookup> {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return { kind: 'forbidden', reason: 'malformed percent-encoding' };
+  }
+  if (decoded.includes('\0') || decoded.includes('\\')) return { kind: 'forbidden', reason: 'NUL or backslash in path' };
+  const segments = decoded.split('/').filter((s) => s !== '' && s !== '.');
+  if (segments.some((s) => s === '..')) return { kind: 'forbidden', reason: 'parent-directory segment' };
+  const realRoot = await realpath(root).catch(() => resolve(root));
+  const candidate = resolve(realRoot, ...segments);
+  if (candidate !== realRoot && !candidate.startsWith(realRoot + sep)) return { kind: 'forbidden', reason: 'outside the app' };
+  let real: string;
+  try {
+    real = await realpath(candidate);
+  } catch {
+    return { kind: 'missing' };
+  }
+  // A symlink inside the folder that points elsewhere (a build step, a hostile archive) is not ours.
+  if (real !== realRoot && !real.startsWith(realRoot + sep)) return { kind: 'forbidden', reason: 'symlink leads outside the app' };
+  const info = await stat(real).catch(() => null);
+  if (!info || !info.isFile()) return { kind: 'missing' };
+  return { kind: 'file', path: real };
+}
+
+/** "http://127.0.0.1:5173" -> "127.0.0.1:5173"; anything unparsable -> "" (never allowed). */
+function originHost(origin: string): string {
+  try {
+    return new URL(origin).host.toLowerCase();
+  } catch {
+    return '';
+  }
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  // Hash both so the comparison is constant-time and length-independent.
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -65,8 +149,16 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 function sendError(res: ServerResponse, error: unknown): void {
   const body = toErrorBody(error);
-  if (!res.headersSent) sendJson(res, httpStatusFor(body.code), { error: body });
-  else res.destroy();
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (error instanceof ServerBusyError) {
+    res.setHeader('retry-after', '1');
+    sendJson(res, 503, { error: body });
+    return;
+  }
+  sendJson(res, httpStatusFor(body.code), { error: body });
 }
 
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {
@@ -92,6 +184,13 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
   const { engine, token } = options;
+  if (!isLoopbackHost(options.host) && (!token || token.length < MIN_TOKEN_LENGTH)) {
+    throw new Error(`Listening on ${options.host} (reachable from other machines) needs a token of at least ${MIN_TOKEN_LENGTH} characters`);
+  }
+  // With a token on a non-loopback address the token is the guard, and clients legitimately
+  // reach us under names we cannot list (the machine's LAN address, a DNS name), so the Host
+  // check would only lock them out. On loopback it stops DNS rebinding.
+  const checkHost = isLoopbackHost(options.host);
   const sseClients = new Set<ServerResponse>();
   const unsubscribers = EVENT_NAMES.map((name) =>
     engine.on(name, (payload) => {
@@ -104,19 +203,33 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   function authorised(req: IncomingMessage, url: URL): boolean {
     if (!token) return true;
-    return req.headers['x-studio-token'] === token || url.searchParams.get('token') === token;
+    const header = req.headers['x-studio-token'];
+    const given = typeof header === 'string' ? header : url.searchParams.get('token');
+    return given !== null && sameSecret(given, token);
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      throw new ApiError('invalid-request', 'Malformed request path');
+    }
     // DNS-rebinding guard: a page on another site that resolves its name to 127.0.0.1 sends
     // its own Host header, which is not one of ours.
-    if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
+    if (checkHost && !allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
       sendJson(res, 403, { error: { code: 'access-denied', message: 'Unknown Host header' } });
       return;
     }
     const path = url.pathname;
     if (path === '/api/health') return sendJson(res, 200, { ok: true });
+    // A browser always names the page's origin on cross-origin requests: a page from another
+    // site is refused even for requests that need no preflight.
+    const origin = req.headers.origin;
+    if (checkHost && path.startsWith('/api/') && origin !== undefined && !allowedHosts.has(originHost(origin))) {
+      sendJson(res, 403, { error: { code: 'access-denied', message: 'Cross-origin API requests are not allowed' } });
+      return;
+    }
     if (path.startsWith('/api/') || path.startsWith('/tiles/') || path.startsWith('/associated/') || path.startsWith('/heatmaps/')) {
       if (!authorised(req, url)) {
         sendJson(res, 401, { error: { code: 'access-denied', message: 'A valid token is required' } });
@@ -124,7 +237,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       }
     }
     if (path === '/api/events' && req.method === 'GET') return openEventStream(res);
-    if (path.startsWith('/api/')) return handleApi(req, res, decodeURIComponent(path.slice('/api/'.length)));
+    if (path.startsWith('/api/')) return handleApi(req, res, decodePathPart(path.slice('/api/'.length)));
     if (path.startsWith('/tiles/')) return handleTile(res, path);
     if (path.startsWith('/associated/')) return handleAssociated(res, path);
     if (path.startsWith('/heatmaps/')) return handleHeatmap(res, path);
@@ -155,21 +268,18 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const parsed = TILE_ADDRESS.safeParse({ slideId: match[1], level: match[2], col: match[3], row: match[4], format: match[5] });
     if (!parsed.success) throw new ApiError('invalid-request', 'Malformed tile address');
     const { slideId, level, col, row } = parsed.data;
-    const slide = engine.servedSlide(slideId);
-    const tile = await slide.tiler.getTile(level, col, row);
-    const type = slide.tiler.geometry.format === 'png' ? 'image/png' : 'image/jpeg';
-    res.writeHead(200, { 'content-type': type, 'cache-control': 'private, max-age=3600', 'content-length': tile.length });
-    res.end(tile);
+    // Through OpenSlides: only open slides, file still there, admission-controlled rendering.
+    const tile = await engine.openSlides.readTile(slideId, level, col, row);
+    if (res.destroyed) return; // the viewer gave up on this tile (panned away)
+    res.writeHead(200, { 'content-type': tile.contentType, ...IMAGE_HEADERS, 'content-length': tile.bytes.length });
+    res.end(tile.bytes);
   }
 
   async function handleAssociated(res: ServerResponse, path: string): Promise<void> {
     const match = /^\/associated\/([^/]+)\/([^/]+)\.png$/.exec(path);
     if (!match) throw new ApiError('not-found', 'Malformed associated image address');
-    const slide = engine.servedSlide(match[1]);
-    const name = decodeURIComponent(match[2]);
-    if (!slide.source.metadata.associatedImages.includes(name)) throw new ApiError('not-found', `No associated image "${name}"`);
-    const png = await slide.source.readAssociated(name);
-    res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'private, max-age=3600' });
+    const png = await engine.openSlides.readAssociated(match[1], decodePathPart(match[2]));
+    res.writeHead(200, { 'content-type': 'image/png', ...IMAGE_HEADERS });
     res.end(png);
   }
 
@@ -177,32 +287,33 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const address = HEATMAP_ADDRESS.safeParse(/^\/heatmaps\/([^/]+)\/([^/.]+)\.png$/.exec(path)?.slice(1, 3) ?? []);
     if (!address.success) throw new ApiError('not-found', 'Malformed heat map address');
     const png = await readFile(engine.review.heatmapFile(address.data[0], address.data[1]));
-    res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'private, max-age=3600', 'content-length': png.length });
+    res.writeHead(200, { 'content-type': 'image/png', ...IMAGE_HEADERS, 'content-length': png.length });
     res.end(png);
   }
 
   async function serveStatic(res: ServerResponse, urlPath: string): Promise<void> {
-    const relative = normalize(decodeURIComponent(urlPath)).replace(/^([/\\])+/, '');
     const root = options.staticDir;
-    let file = join(root, relative === '' ? 'index.html' : relative);
+    let lookup = await resolveStaticPath(root, urlPath);
     // Never leave the renderer folder, whatever the encoding of the request path.
-    if (file !== root && !file.startsWith(root + sep)) {
-      sendJson(res, 403, { error: { code: 'access-denied', message: 'Outside the app' } });
+    if (lookup.kind === 'forbidden') {
+      sendJson(res, 403, { error: { code: 'access-denied', message: `Outside the app (${lookup.reason})` } });
       return;
     }
-    let info = await stat(file).catch(() => null);
-    if (!info || info.isDirectory()) {
-      // Single-page app: unknown paths get the app itself.
-      file = join(root, 'index.html');
-      info = await stat(file).catch(() => null);
-      if (!info) {
+    if (lookup.kind === 'missing') {
+      // Single-page app: unknown paths (and folders) get the app itself.
+      lookup = await resolveStaticPath(root, '/index.html');
+      if (lookup.kind !== 'file') {
         sendJson(res, 500, { error: { code: 'internal', message: `The renderer is not built: run "npm run build" (looked in ${root})` } });
         return;
       }
     }
+    const file = lookup.path;
     const headers: Record<string, string> = {
       'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
       'x-content-type-options': 'nosniff',
+      'cross-origin-resource-policy': 'same-origin',
+      // The token may sit in the page's URL (?token=): never send it on as a Referer.
+      'referrer-policy': 'no-referrer',
     };
     if (file.endsWith('.html')) {
       headers['content-security-policy'] = CONTENT_SECURITY_POLICY;

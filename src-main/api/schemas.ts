@@ -74,6 +74,11 @@ export const REQUEST_SCHEMAS = {
   'queue:list': z.object({ slideId }).strict(),
   'fields:markDone': z.object({ fieldId: entityId, acceptProposed: z.boolean() }).strict(),
   'models:list': empty,
+  'models:activate': z.object({ id: entityId }).strict(),
+  // A minute to a night: shorter cannot take a step, longer is better done with the CLI.
+  'train:start': z.object({ budgetSeconds: z.number().int().min(10).max(12 * 3600) }).strict(),
+  'train:cancel': empty,
+  'train:status': empty,
 } satisfies RequestSchemas;
 
 export function isApiChannel(name: string): name is ApiChannel {

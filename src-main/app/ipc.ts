@@ -1,34 +1,26 @@
 /**
  * The Electron IPC transport of the contract. Each channel is registered by name with
- * ipcMain.handle; the sender is checked (only our own window's main frame, loaded from our own
- * app protocol, may call) and the request is validated by the engine.
- * Errors cross as a resolved {error} envelope because Electron flattens rejected errors into
- * strings and would lose the error code.
+ * ipcMain.handle; what one call does (sender check, validation, dispatch, error envelope) lives
+ * in ipc-handler.ts, which has no runtime Electron import so tests can drive it under Node.
  */
-import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { ipcMain, type WebContents } from 'electron';
 import type { ApiChannel, ApiEvent } from '../api/contract';
-import { toErrorBody } from '../api/errors';
 import { REQUEST_SCHEMAS } from '../api/schemas';
 import type { StudioEngine } from '../engine/studio-engine';
+import { handleIpcCall, isTrustedSender, type IpcSenderInfo } from './ipc-handler';
+
+export type { IpcEnvelope } from './ipc-handler';
 
 export const EVENT_CHANNEL_PREFIX = 'event:';
-const EVENT_NAMES: readonly ApiEvent[] = ['slides:status'];
+// Keyed by the union, so an event added to the contract must be listed here to compile
+// (it was only 'slides:status', so job and training progress never reached the desktop window).
+const EVENT_TABLE: Record<ApiEvent, true> = { 'slides:status': true, 'jobs:progress': true, 'train:progress': true, 'train:finished': true };
+const EVENT_NAMES = Object.keys(EVENT_TABLE) as ApiEvent[];
 
-export type IpcEnvelope<T> = { ok: true; value: T } | { ok: false; error: ReturnType<typeof toErrorBody> };
-
-export function registerIpc(engine: StudioEngine, isTrustedSender: (event: IpcMainInvokeEvent) => boolean): () => void {
+export function registerIpc(engine: StudioEngine, trusted: (event: IpcSenderInfo) => boolean = isTrustedSender): () => void {
   const channels = Object.keys(REQUEST_SCHEMAS) as ApiChannel[];
   for (const channel of channels) {
-    ipcMain.handle(channel, async (event, request: unknown): Promise<IpcEnvelope<unknown>> => {
-      if (!isTrustedSender(event)) {
-        return { ok: false, error: { code: 'access-denied', message: 'IPC from an untrusted frame' } };
-      }
-      try {
-        return { ok: true, value: await engine.handle(channel, request) };
-      } catch (error) {
-        return { ok: false, error: toErrorBody(error) };
-      }
-    });
+    ipcMain.handle(channel, (event, request: unknown) => handleIpcCall(engine, event, channel, request, trusted));
   }
   return () => channels.forEach((c) => ipcMain.removeHandler(c));
 }

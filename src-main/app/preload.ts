@@ -49,7 +49,8 @@ const studio = {
   predict: { region: channel('predict:region'), cancel: channel('predict:cancel') },
   queue: { build: channel('queue:build'), list: channel('queue:list') },
   fields: { markDone: channel('fields:markDone') },
-  models: { list: channel('models:list') },
+  models: { list: channel('models:list'), activate: channel('models:activate') },
+  train: { start: channel('train:start'), cancel: channel('train:cancel'), status: channel('train:status') },
   on<E extends ApiEvent>(event: E, listener: (payload: ApiEvents[E]) => void): () => void {
     const wrapped = (_e: unknown, payload: ApiEvents[E]) => listener(payload);
     ipcRenderer.on(`event:${event}`, wrapped);

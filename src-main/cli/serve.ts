@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isLoopbackHost, startHttpServer } from '../api/http';
+import { isLoopbackHost, MIN_TOKEN_LENGTH, startHttpServer } from '../api/http';
 import { defaultProjectDir, rendererDir } from '../engine/paths';
 import { ensureSampleSlide } from '../engine/sample-slide';
 import { StudioEngine } from '../engine/studio-engine';
@@ -35,6 +35,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   const host = values.host;
   const token = values.token ?? (isLoopbackHost(host) ? null : randomBytes(18).toString('base64url'));
+  // An explicit empty or short token on a reachable address would leave the door open.
+  if (token !== null && token.length < MIN_TOKEN_LENGTH && !isLoopbackHost(host)) {
+    process.stderr.write(`semimoe serve: --token must be at least ${MIN_TOKEN_LENGTH} characters when --host is not a loopback address\n`);
+    return 2;
+  }
   const projectDir = resolve(values.project ?? defaultProjectDir());
   const defaultSlidePath = values['no-sample'] ? null : await ensureSampleSlide();
   const engine = new StudioEngine({ projectDir, mode: 'web', defaultSlidePath });

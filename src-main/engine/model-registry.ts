@@ -4,6 +4,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import type { ModelVersionInfo } from '../api/contract';
 import { ApiError } from '../api/errors';
 import { readModelCard, type ModelCard } from '../semimoe/model-card';
+import { checkModelFiles } from '../semimoe/model-files';
 import { packageRoot } from './paths';
 
 /** The model shipped with the app, registered as every project's first version. */
@@ -14,6 +15,19 @@ const STARTER_MODEL_DIR = 'package:resources/models/starter';
 interface VersionSummary {
   description: string;
   metrics: ModelVersionInfo['metrics'];
+  trainedOn?: ModelVersionInfo['trainedOn'];
+}
+
+/** What a retraining run tells the registry about the version it made. */
+export interface NewVersion {
+  id: string;
+  parentId: string | null;
+  dir: string;
+  activate: boolean;
+  description: string;
+  /** Validation metrics on the project's validation fields (not the model card's GlaS split). */
+  metrics: ModelVersionInfo['metrics'];
+  trainedOn: NonNullable<ModelVersionInfo['trainedOn']>;
 }
 
 interface VersionRow {
@@ -64,11 +78,22 @@ export class ModelRegistry {
   }
 
   /** Register a newly trained model folder; it becomes active only when `activate` says so. */
-  async register(id: string, parentId: string | null, dir: string, activate: boolean): Promise<ModelVersionInfo> {
-    const card = await readModelCard(dir);
-    const stored = isAbsolute(dir) && !relative(this.projectDir, dir).startsWith('..') ? relative(this.projectDir, dir) : dir;
-    this.insert(id, parentId, stored, summarise(card, `Retrained ${new Date().toISOString().slice(0, 16)}`), activate);
-    return this.list().find((v) => v.id === id)!;
+  register(v: NewVersion): ModelVersionInfo {
+    const inside = isAbsolute(v.dir) && !relative(this.projectDir, v.dir).startsWith('..');
+    const stored = inside ? relative(this.projectDir, v.dir) : v.dir;
+    this.insert(v.id, v.parentId, stored, { description: v.description, metrics: v.metrics, trainedOn: v.trainedOn }, v.activate);
+    return this.get(v.id)!;
+  }
+
+  get(id: string): ModelVersionInfo | null {
+    return this.list().find((v) => v.id === id) ?? null;
+  }
+
+  /** A version's model folder, resolved. */
+  dirOf(id: string): string {
+    const row = this.db.prepare('SELECT dir FROM model_versions WHERE id = ?').get(id) as { dir: string } | undefined;
+    if (!row) throw new ApiError('not-found', `No model version "${id}"`);
+    return this.resolveDir(row.dir);
   }
 
   list(): ModelVersionInfo[] {
@@ -82,6 +107,7 @@ export class ModelRegistry {
         active: row.active === 1,
         description: summary.description,
         metrics: summary.metrics,
+        trainedOn: summary.trainedOn ?? null,
       };
     });
   }
@@ -97,9 +123,24 @@ export class ModelRegistry {
     return { id: row.id, dir };
   }
 
+  /**
+   * Check a version's files before it becomes active (a truncated or foreign weights file
+   * would otherwise only fail at the next prediction).
+   */
+  async verify(id: string): Promise<void> {
+    try {
+      await checkModelFiles(this.dirOf(id));
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      throw new ApiError('no-model', `Model version "${id}" cannot be used: ${(error as Error).message}`);
+    }
+  }
+
   activate(id: string): void {
-    const exists = this.db.prepare('SELECT 1 FROM model_versions WHERE id = ?').get(id);
-    if (!exists) throw new ApiError('not-found', `No model version "${id}"`);
+    const dir = this.dirOf(id);
+    if (!existsSync(join(dir, 'model.json'))) {
+      throw new ApiError('no-model', `Model version "${id}" is missing its files (${dir}); it cannot be activated.`);
+    }
     this.db.transaction(() => {
       this.db.prepare('UPDATE model_versions SET active = 0 WHERE active = 1').run();
       this.db.prepare('UPDATE model_versions SET active = 1 WHERE id = ?').run(id);

@@ -21,6 +21,7 @@ import { openSlide } from '../slides/registry';
 import { listDirectory } from './file-browser';
 import { ModelRegistry } from './model-registry';
 import { ReviewService, type HeatmapKind } from './review-service';
+import { RetrainService, type RetrainOptions } from '../retrain/retrain-service';
 import { OpenSlides, type OpenSlide } from './open-slides';
 import { packageVersion } from './paths';
 
@@ -31,6 +32,8 @@ export interface EngineOptions {
   defaultSlidePath?: string | null;
   /** The native open dialog (Electron); absent in web mode. */
   chooseSlideFile?: () => Promise<string | null>;
+  /** Retraining's backend, seed and trainer options (tests; the app uses the defaults). */
+  retrain?: RetrainOptions;
 }
 
 type Handlers = { [C in ApiChannel]: (request: ApiRequest<C>) => Promise<ApiResponse<C>> };
@@ -57,6 +60,7 @@ export class StudioEngine {
   readonly glands: AnnotationStore;
   readonly models: ModelRegistry;
   readonly review: ReviewService;
+  readonly retrain: RetrainService;
   private readonly events = new EventEmitter();
   private readonly handlers: Handlers;
 
@@ -75,6 +79,17 @@ export class StudioEngine {
       },
       heatmapUrl: (id, kind) => heatmapUrl(options.mode, id, kind),
       progress: (event) => this.emit('jobs:progress', event),
+    });
+    this.retrain = new RetrainService({
+      db: this.store.db,
+      projectDir: options.projectDir,
+      glands: this.glands,
+      fields: this.review.fields,
+      models: this.models,
+      slidePath: (slideId) => this.store.getSlide(slideId)?.path ?? null,
+      onProgress: (p) => this.emit('train:progress', p),
+      onFinished: (f) => this.emit('train:finished', f),
+      options: options.retrain,
     });
     this.handlers = {
       'app:info': async () => this.appInfo(),
@@ -99,6 +114,14 @@ export class StudioEngine {
         await this.models.ensureStarter();
         return this.models.list();
       },
+      'models:activate': async ({ id }) => {
+        await this.models.verify(id);
+        this.models.activate(id);
+        return this.models.list();
+      },
+      'train:start': async ({ budgetSeconds }) => this.retrain.start(budgetSeconds),
+      'train:cancel': async () => ({ cancelled: this.retrain.cancel() }),
+      'train:status': async () => this.retrain.status(),
     };
   }
 
@@ -134,6 +157,8 @@ export class StudioEngine {
   }
 
   async close(): Promise<void> {
+    // The retraining run first: it must end (and stop registering) before the database closes.
+    await this.retrain.close();
     await this.review.close();
     await this.openSlides.closeAll();
     this.store.close();

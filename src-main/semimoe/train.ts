@@ -12,10 +12,10 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { saveCheckpoint } from './checkpoint';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { makeConfig, type SemiMoeConfig } from './config';
-import { labelledBatch, loadTrainingData, sampleTiles, unlabelledBatch, type LabelledImage, type TrainingData } from './data';
-import { GLAS_MPP } from './glas';
+import { labelledBatch, loadImage, loadTrainingData, sampleTiles, unlabelledBatch, type LabelledImage, type TrainingData } from './data';
+import { GLAS_MPP, listGlasFolder } from './glas';
 import { extractInstances, type DenseOutputs } from './instances';
 import { evaluateInstances, meanMetrics, type MeanMetrics } from './metrics';
 import { GLAS_LICENSE_NOTE, MODEL_CARD_FILE, type ModelCard, type ThresholdScore } from './model-card';
@@ -62,6 +62,17 @@ export interface TrainOptions {
   validateEverySeconds?: number;
   /** Micrometres per pixel of the training folder's images (GlaS: 0.62005). */
   sourceMpp?: number;
+  /**
+   * Fine-tune: start from this model directory's weights, config and learned loss scalars
+   * instead of a fresh model. `config` then overrides only the training hyperparameters (the
+   * architecture must match the weights, so width, depth and mpp come from the checkpoint).
+   */
+  initFrom?: string;
+  /**
+   * An explicit validation folder (GlaS layout, labels required) instead of a fraction held out
+   * of dataDir: retraining validates on the project's validation fields, never on its training ones.
+   */
+  validationDir?: string;
   onProgress?: (p: TrainProgress) => void;
   signal?: AbortSignal;
 }
@@ -74,19 +85,45 @@ export interface TrainResult {
   cancelled: boolean;
 }
 
+/**
+ * Every labelled image of a GlaS-layout folder at model resolution (an explicit validation set);
+ * an absent or empty folder is an empty set (a project may have no validation fields yet).
+ */
+async function loadValidationFolder(dir: string, modelMpp: number, sourceMpp: number): Promise<LabelledImage[]> {
+  let entries;
+  try {
+    entries = await listGlasFolder(dir);
+  } catch {
+    return [];
+  }
+  const out: LabelledImage[] = [];
+  for (const entry of entries) if (entry.labelPath) out.push(await loadImage(entry, sourceMpp, modelMpp, true));
+  return out;
+}
+
+/** The config fields fixed by a checkpoint's weights (a fine-tune cannot change them). */
+function architectureOf(c: SemiMoeConfig): Partial<SemiMoeConfig> {
+  return { width: c.width, depth: c.depth, mpp: c.mpp, gateHiddenRatio: c.gateHiddenRatio, mean: c.mean, std: c.std };
+}
+
 export const THRESHOLDS = Array.from({ length: 23 }, (_, i) => Math.round(i * 0.04 * 100) / 100); // 0 .. 0.88
 
 export async function trainSemiMoe(opts: TrainOptions): Promise<TrainResult> {
   const seed = opts.seed ?? 1;
-  const validationFraction = opts.validationFraction ?? 0.15;
+  const validationFraction = opts.validationDir ? 0 : (opts.validationFraction ?? 0.15);
   const backend = await startBackend(opts.backend);
-  const config = makeConfig({ ...opts.config, seed });
+  const init = opts.initFrom ? await loadCheckpoint(opts.initFrom) : null;
+  const config = init ? makeConfig({ ...init.config, ...opts.config, ...architectureOf(init.config), seed }) : makeConfig({ ...opts.config, seed });
   const data = await loadTrainingData(
     opts.dataDir,
     { validationFraction, labeledFraction: opts.labeledFraction, seed },
     config.mpp,
     opts.sourceMpp ?? GLAS_MPP,
   );
+  if (opts.validationDir) {
+    data.validation = await loadValidationFolder(opts.validationDir, config.mpp, opts.sourceMpp ?? GLAS_MPP);
+    data.split.validation = data.validation.map((v) => v.name);
+  }
   if (data.labelled.length === 0) throw new Error('no labelled images');
   const supervisedOnly = opts.supervisedOnly ?? false;
   if (!supervisedOnly && data.unlabelled.length === 0) throw new Error('no unlabelled images: use supervisedOnly or a smaller labelled fraction');
@@ -101,8 +138,8 @@ export async function trainSemiMoe(opts: TrainOptions): Promise<TrainResult> {
   if (totalSteps === null && budget === null) throw new Error('give steps, epochs or a time budget');
   const validateEvery = opts.validateEvery ?? Math.max(1, Math.round((totalSteps ?? 1000) / 10));
 
-  const model = new SemiMoeModel(config);
-  const trainer = createTrainer(model, config);
+  const model = init?.model ?? new SemiMoeModel(config);
+  const trainer = createTrainer(model, config, init?.amolS ? { amolInit: init.amolS } : {});
   const rng = createRng(deriveSeed(seed, 'train.tiles'));
   // Validation runs the model in inference mode (running BatchNorm statistics) through the
   // same sliding-window path as `semimoe predict`, so the chosen threshold transfers.

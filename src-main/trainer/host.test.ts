@@ -148,7 +148,7 @@ describe('TrainerHost', () => {
       const outcome = await new TrainerHost().start({ kind: 'nope' });
       expect(outcome).toEqual({
         status: 'failed',
-        error: expect.objectContaining({ message: "unknown job kind 'nope' (known: predict-region, selftest, train)", crashed: false }),
+        error: expect.objectContaining({ message: "unknown job kind 'nope' (known: predict-region, retrain, selftest, train)", crashed: false }),
       });
     },
     TIMEOUT,

@@ -25,6 +25,7 @@ const JOB_MODULES = new Map<string, () => Promise<unknown>>([
   ['selftest', () => import('./selftest-job')],
   ['train', () => import('./train-job')],
   ['predict-region', () => import('./predict-job')],
+  ['retrain', () => import('../retrain/retrain-job')],
 ]);
 
 const runners = new Map<string, JobRunner>();

@@ -2,6 +2,8 @@ import type OpenSeadragon from 'openseadragon';
 import { watch, type Ref, type ShallowRef } from 'vue';
 import { drawBrushCursor, drawDraft, drawField, drawGlands, drawVertices } from '../lib/overlay-draw';
 import { createLayerCanvas, imageToScreen, viewBBox } from '../lib/osd-layer';
+import { OutlineCache, SETTLE_MS } from '../lib/outline-cache';
+import type { BBox } from '../lib/spatial-index';
 import { useEditingStore } from '../stores/editing';
 import { useGlandStore } from '../stores/glands';
 import { useOverlayStore } from '../stores/overlay';
@@ -15,7 +17,9 @@ export type PointerPosition = { x: number; y: number } | null;
  * The outline layer: draws the loaded glands that are in view, the selection, the current
  * review field and the drawing in progress, on every viewport change (same frame as the tiles)
  * and whenever what it draws changes. The canvas reports how many glands it drew in
- * `data-gland-count` (the end-to-end tests read it).
+ * `data-gland-count`, the gland store's version it drew in `data-glands-version` (the
+ * end-to-end tests read both) and how long the last draw took in `data-draw-ms` (the frame
+ * benchmark, bench/overlay-frame.ts, reads it).
  */
 export function useGlandOverlay(viewer: Readonly<ShallowRef<OpenSeadragon.Viewer | null>>, pointer: Readonly<Ref<PointerPosition>>): void {
   const glands = useGlandStore();
@@ -40,16 +44,38 @@ export function useGlandOverlay(viewer: Readonly<ShallowRef<OpenSeadragon.Viewer
       const layer = createLayerCanvas(v, 'gland-overlay');
       const { canvas, context: ctx } = layer;
       canvas.dataset.glandCount = '0';
+      // The outlines go through a bitmap reused while panning; what moves with the pointer
+      // (field, handles, drawing) is cheap and drawn fresh on top every time.
+      const outlines = new OutlineCache();
+      let sharpenTimer: ReturnType<typeof setTimeout> | undefined;
       draw = () => {
+        const started = performance.now();
         const ratio = layer.fit();
         ctx.setTransform(1, 0, 0, 1, 0, 0);
         ctx.clearRect(0, 0, canvas.width, canvas.height);
         const t = imageToScreen(v);
         let count = 0;
+        let sharpen = false;
         if (t) {
           ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-          const selected = new Set(editing.selection);
-          if (overlay.outlines) count = drawGlands(ctx, glands.visible(viewBBox(v, t)), t, selected);
+          if (overlay.outlines) {
+            const size = v.world.getItemAt(0).getContentSize();
+            const limit: BBox = [0, 0, size.x, size.y];
+            const selected = new Set(editing.selection);
+            const content = `${glands.version}|${editing.selection.join(',')}`;
+            ctx.setTransform(1, 0, 0, 1, 0, 0);
+            const painted = outlines.paint(ctx, t, ratio, viewBBox(v, t), limit, content, (target, local, bbox) => {
+              const inside = glands.visible(bbox);
+              drawGlands(target, inside, local, selected);
+              return inside.map((g) => g.bbox);
+            });
+            count = painted.count;
+            // A zoom frame showed the last bitmap stretched: sharpen it once the zoom holds still.
+            if (painted.stretched) sharpen = true;
+            ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+          } else {
+            outlines.clear();
+          }
           if (review.current) drawField(ctx, review.current.region, t);
           const draft = editing.draft;
           if (editing.tool === 'move' && editing.selected.length === 1 && draft?.kind !== 'vertex') {
@@ -64,6 +90,12 @@ export function useGlandOverlay(viewer: Readonly<ShallowRef<OpenSeadragon.Viewer
           }
         }
         canvas.dataset.glandCount = String(count);
+        canvas.dataset.glandsVersion = String(glands.version);
+        canvas.dataset.drawMs = (performance.now() - started).toFixed(3);
+        if (sharpen) {
+          clearTimeout(sharpenTimer);
+          sharpenTimer = setTimeout(schedule, SETTLE_MS);
+        }
       };
       // 'viewport-change' comes in the frame that draws the tiles: the outlines move with them.
       const onViewport = () => draw?.();
@@ -80,6 +112,8 @@ export function useGlandOverlay(viewer: Readonly<ShallowRef<OpenSeadragon.Viewer
         if (frame) cancelAnimationFrame(frame);
         frame = 0;
         draw = null;
+        clearTimeout(sharpenTimer);
+        outlines.clear();
         layer.destroy();
       });
     },

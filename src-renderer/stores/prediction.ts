@@ -39,6 +39,8 @@ export const usePredictionStore = defineStore('prediction', () => {
   const progress = ref<JobProgress | null>(null);
   /** Predictions per slide id, with their heat map URLs. */
   const summaries = ref<Record<string, PredictionSummary[]>>({});
+  /** The model version of the last "Predict field" answer (the panel shows it after a model switch). */
+  const lastModelVersion = ref<string | null>(null);
 
   const busy = computed(() => status.value === 'predicting' || status.value === 'cancelling');
   const currentSummaries = computed(() => summaries.value[useSlideStore().currentId ?? ''] ?? []);
@@ -68,6 +70,7 @@ export const usePredictionStore = defineStore('prediction', () => {
     try {
       const summary = await useApi().predict.region({ slideId: slide.id, region });
       remember(summary);
+      lastModelVersion.value = summary.modelVersion;
       status.value = 'idle';
       const overlay = useOverlayStore();
       if (!overlay.outlines) overlay.outlines = true;
@@ -104,5 +107,5 @@ export const usePredictionStore = defineStore('prediction', () => {
     }
   }
 
-  return { status, error, progress, summaries, busy, currentSummaries, listen, predict, cancel, onProgress };
+  return { status, error, progress, summaries, lastModelVersion, busy, currentSummaries, listen, predict, cancel, onProgress };
 });

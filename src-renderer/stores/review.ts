@@ -86,7 +86,8 @@ export const useReviewStore = defineStore('review', () => {
       if (useSlideStore().currentId !== slide.id) return;
       slideId.value = slide.id;
       fields.value = list;
-      currentId.value = null;
+      // A rebuild (after a new model is activated) keeps the field under review when it remains.
+      if (!list.some((f) => f.id === currentId.value)) currentId.value = null;
       status.value = 'ready';
       // Building predicts the fields: new proposed glands may be in view.
       await useGlandStore().invalidate(null, regionToBBox({ x: 0, y: 0, width: slide.width, height: slide.height }));

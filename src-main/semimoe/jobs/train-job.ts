@@ -21,6 +21,10 @@ export interface TrainJobParams {
   backend?: string;
   sourceMpp?: number;
   config?: Record<string, unknown>;
+  /** Fine-tune from this model directory (see TrainOptions.initFrom). */
+  initFrom?: string;
+  /** Explicit validation folder (see TrainOptions.validationDir). */
+  validationDir?: string;
 }
 
 /** The progress message payload (JSON-safe: no NaN/Infinity surprises for the parent). */
@@ -79,6 +83,8 @@ export function parseTrainJobParams(raw: unknown): TrainJobParams {
     seed: optNum('seed', Number.isInteger),
     backend: typeof p.backend === 'string' ? p.backend : undefined,
     sourceMpp: optNum('sourceMpp', (n) => n > 0),
+    initFrom: typeof p.initFrom === 'string' && p.initFrom.length > 0 ? p.initFrom : undefined,
+    validationDir: typeof p.validationDir === 'string' && p.validationDir.length > 0 ? p.validationDir : undefined,
     config: typeof p.config === 'object' && p.config !== null ? (p.config as Record<string, unknown>) : undefined,
   };
 }

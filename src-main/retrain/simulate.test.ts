@@ -1,0 +1,59 @@
+/** `semimoe simulate` end to end on a tiny synthetic GlaS folder: real training, two rounds. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { run as simulateCommand } from '../cli/simulate';
+import { writeSyntheticGlasFolder } from '../semimoe/glas';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'semimoe-simulate-'));
+  await writeSyntheticGlasFolder(path.join(dir, 'data'), 6, 300, 240);
+});
+afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+async function capture(argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  try {
+    return { code: await simulateCommand(argv), stdout, stderr };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+describe('semimoe simulate', () => {
+  it(
+    'retrains each round and prints validation Dice per round (uncertainty strategy)',
+    async () => {
+      const work = path.join(dir, 'work');
+      const args = ['--data', path.join(dir, 'data'), '--rounds', '2', '--fields-per-round', '1', '--steps-per-round', '1', '--validation', '1'];
+      const { code, stdout, stderr } = await capture([...args, '--strategy', 'uncertainty', '--backend', 'wasm', '--seed', '2', '--work', work, '--json']);
+      expect(code, stderr).toBe(0);
+      const result = JSON.parse(stdout) as { strategy: string; pool: number; validation: number; rounds: { round: number; labelledFields: number; dice: number; steps: number; picked: string[] }[] };
+      expect(result).toMatchObject({ strategy: 'uncertainty', pool: 5, validation: 1 });
+      expect(result.rounds.map((r) => [r.round, r.labelledFields])).toEqual([
+        [1, 1],
+        [2, 2],
+      ]);
+      for (const r of result.rounds) {
+        expect(r.steps).toBe(1);
+        expect(r.dice).toBeGreaterThanOrEqual(0);
+        expect(r.dice).toBeLessThanOrEqual(1);
+      }
+      expect(result.rounds[0].picked[0]).not.toBe(result.rounds[1].picked[0]);
+      expect(stderr).toMatch(/round 2: scoring 4 pool fields/);
+      expect(stderr).toMatch(/uncertainty round 2: 2 labelled fields, \d+ steps, validation Dice \d\.\d{4}/);
+    },
+    90_000,
+  );
+
+  it('refuses an unknown strategy', async () => {
+    const { code, stderr } = await capture(['--data', dir, '--strategy', 'best', '--rounds', '1', '--fields-per-round', '1']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--strategy: expected uncertainty or random/);
+  });
+});
