@@ -287,6 +287,11 @@ export interface ApiChannels {
 
   /** Predict glands in a region with the active model (cached per model version and region). */
   'predict:region': { request: { slideId: string; region: Region }; response: PredictionSummary };
+  /**
+   * Predict all of the slide's tissue (found on a low-resolution level), region by region, with
+   * progress events; regions already predicted by the active model come from the cache.
+   */
+  'predict:tissue': { request: { slideId: string }; response: PredictionSummary[] };
   'predict:cancel': { request: Record<string, never>; response: { cancelled: boolean } };
 
   /** Lay out candidate fields over the slide's tissue, predict them and rank them. */

@@ -67,6 +67,7 @@ export const REQUEST_SCHEMAS = {
   // 200 MB of GeoJSON is about a million glands: more is not a slide, it is a mistake.
   'glands:importGeoJson': z.object({ slideId, geojson: z.string().min(1).max(200_000_000) }).strict(),
   'predict:region': z.object({ slideId, region }).strict(),
+  'predict:tissue': z.object({ slideId }).strict(),
   'predict:cancel': empty,
   'queue:build': z
     .object({ slideId, fieldSizeUm: z.number().finite().min(50).max(5000), maxFields: z.number().int().min(1).max(500) })

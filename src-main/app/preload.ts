@@ -46,7 +46,7 @@ const studio = {
     exportGeoJson: channel('glands:exportGeoJson'),
     importGeoJson: channel('glands:importGeoJson'),
   },
-  predict: { region: channel('predict:region'), cancel: channel('predict:cancel') },
+  predict: { region: channel('predict:region'), tissue: channel('predict:tissue'), cancel: channel('predict:cancel') },
   queue: { build: channel('queue:build'), list: channel('queue:list') },
   fields: { markDone: channel('fields:markDone') },
   models: { list: channel('models:list'), activate: channel('models:activate') },

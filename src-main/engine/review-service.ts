@@ -11,7 +11,9 @@ import type { AnnotationStore } from '../annotations/store';
 import { FieldStore, type StoredField } from '../inference/field-store';
 import type { CandidateField } from '../inference/fields';
 import { PredictionCache, predictionId, type CachedPrediction } from '../inference/prediction-cache';
-import { buildQueue } from '../inference/queue-builder';
+import { buildQueue, planPredictionRegions } from '../inference/queue-builder';
+import { tissueBounds, tissueFraction, tissueMask } from '../inference/tissue';
+import { readModelCard } from '../semimoe/model-card';
 import type { Rect } from '../inference/region';
 import { HEATMAP_FILES } from '../inference/heatmaps';
 import { readPredictionFolder } from '../inference/result-file';
@@ -58,6 +60,8 @@ export class ReviewService {
   readonly cache: PredictionCache;
   private readonly predictor = new TrainerHost();
   private jobCounter = 0;
+  /** Set by cancel(): a multi-region run (tissue, queue) stops before its next region. */
+  private stopRequested = false;
 
   constructor(private readonly deps: ReviewDeps) {
     this.fields = new FieldStore(deps.db);
@@ -96,7 +100,38 @@ export class ReviewService {
     return this.summary(recorded, false);
   }
 
+  /**
+   * Predict the slide's whole tissue: its bounding box on a low-resolution tissue mask, cut into
+   * regions of at most 2048 model pixels a side, skipping pieces without tissue. Each region is
+   * cached, so running it again (or after a cancel) only predicts what is missing.
+   */
+  async predictTissue(slideId: string): Promise<PredictionSummary[]> {
+    const { source } = this.deps.openSlide(slideId);
+    await this.deps.models.ensureStarter();
+    const model = this.deps.models.active();
+    const modelMpp = ((await readModelCard(model.dir))?.config as { mpp?: number } | undefined)?.mpp ?? 1;
+    const tissue = await tissueMask(source);
+    const bounds = tissueBounds(tissue);
+    if (!bounds) throw new ApiError('not-found', 'No tissue was found on this slide (it looks like empty glass)');
+    const regions = planPredictionRegions([bounds], source.metadata.mpp, modelMpp).filter((r) => tissueFraction(tissue, r) > 0.01);
+    const summaries: PredictionSummary[] = [];
+    this.stopRequested = false;
+    for (const [i, region] of regions.entries()) {
+      if (this.stopRequested) throw new ApiError('cancelled', `Cancelled after ${i} of ${regions.length} regions; those are kept`);
+      this.deps.progress({
+        jobId: 'tissue',
+        kind: 'predict',
+        fraction: i / regions.length,
+        message: `Predicting the tissue: region ${i + 1} of ${regions.length}`,
+        etaSeconds: null,
+      });
+      summaries.push(await this.predictRegion(slideId, region));
+    }
+    return summaries;
+  }
+
   cancel(): boolean {
+    this.stopRequested = true;
     if (!this.predictor.running) return false;
     this.predictor.cancel();
     return true;
@@ -117,7 +152,9 @@ export class ReviewService {
     const wanted = Math.max(0, maxFields - ranked) * CANDIDATES_PER_FIELD;
     if (built.unscored.length > 0 && wanted > 0) {
       const sample: CandidateField[] = spreadSample(built.unscored, wanted);
+      this.stopRequested = false;
       for (const [i, field] of sample.entries()) {
+        if (this.stopRequested) throw new ApiError('cancelled', 'The queue build was cancelled; fields predicted so far are kept');
         this.deps.progress({
           jobId: 'queue',
           kind: 'predict',

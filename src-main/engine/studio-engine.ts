@@ -106,6 +106,7 @@ export class StudioEngine {
       'glands:exportGeoJson': async ({ slideId }) => exportGeoJson(this.glands, slideId),
       'glands:importGeoJson': async ({ slideId, geojson }) => ({ imported: importGeoJson(this.glands, slideId, geojson).imported }),
       'predict:region': async ({ slideId, region }) => this.review.predictRegion(slideId, region),
+      'predict:tissue': async ({ slideId }) => this.review.predictTissue(slideId),
       'predict:cancel': async () => ({ cancelled: this.review.cancel() }),
       'queue:build': async ({ slideId, fieldSizeUm, maxFields }) => this.review.buildQueue(slideId, fieldSizeUm, maxFields),
       'queue:list': async ({ slideId }) => this.review.listQueue(slideId),

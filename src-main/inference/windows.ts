@@ -5,10 +5,9 @@
  * progress per batch, and blending one more map: the gates' entropy per window (uncertainty.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { mirror } from '../semimoe/augment';
-import { normaliseRgb, type Normalisation } from '../semimoe/data';
+import type { Normalisation } from '../semimoe/data';
 import type { DenseOutputs } from '../semimoe/instances';
-import { windowStarts, windowWeights, type DenseForward, type GatedDenseForward } from '../semimoe/predict';
+import { windowBatch, windowStarts, windowWeights, type DenseForward, type GatedDenseForward } from '../semimoe/predict';
 import { gateEntropy } from './uncertainty';
 
 export interface WindowProgress {
@@ -64,27 +63,11 @@ export async function predictWindows(
   const weightSum = new Float32Array(n);
   const wx = windowWeights(tile);
   const positions = windowPositions(width, height, tile, opts.overlap);
-  const crop = new Uint8Array(tile * tile * 3);
 
   for (let b0 = 0; b0 < positions.length; b0 += batchSize) {
     if (opts.signal?.aborted) throw new CancelledError();
     const group = positions.slice(b0, b0 + batchSize);
-    const input = new Float32Array(group.length * tile * tile * 3);
-    group.forEach(([x0, y0], b) => {
-      // Mirror padding past the image edge, as slidingWindow does.
-      for (let y = 0; y < tile; y++) {
-        const sy = mirror(y0 + y, height);
-        for (let x = 0; x < tile; x++) {
-          const s = (sy * width + mirror(x0 + x, width)) * 3;
-          const d = (y * tile + x) * 3;
-          crop[d] = rgb[s];
-          crop[d + 1] = rgb[s + 1];
-          crop[d + 2] = rgb[s + 2];
-        }
-      }
-      normaliseRgb(crop, norm, input, b * tile * tile * 3);
-    });
-    const batch = tf.tensor4d(input, [group.length, tile, tile, 3]);
+    const batch = windowBatch(rgb, width, height, group, tile, norm);
     const out = forward(batch);
     batch.dispose();
     const gates: tf.Tensor2D | null = 'gates' in out ? (out as ReturnType<GatedDenseForward>).gates : null;

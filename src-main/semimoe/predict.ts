@@ -53,6 +53,36 @@ export function windowStarts(length: number, tile: number, stride: number): numb
   return starts;
 }
 
+/**
+ * The normalised input batch for windows at `positions` (top-left corners) of an HWC image,
+ * mirror-padded past the image edge so border windows see plausible tissue, not black.
+ */
+export function windowBatch(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  positions: readonly [number, number][],
+  tile: number,
+  norm: Normalisation,
+): tf.Tensor4D {
+  const input = new Float32Array(positions.length * tile * tile * 3);
+  const crop = new Uint8Array(tile * tile * 3);
+  positions.forEach(([x0, y0], b) => {
+    for (let y = 0; y < tile; y++) {
+      const sy = mirror(y0 + y, height);
+      for (let x = 0; x < tile; x++) {
+        const s = (sy * width + mirror(x0 + x, width)) * 3;
+        const d = (y * tile + x) * 3;
+        crop[d] = rgb[s];
+        crop[d + 1] = rgb[s + 1];
+        crop[d + 2] = rgb[s + 2];
+      }
+    }
+    normaliseRgb(crop, norm, input, b * tile * tile * 3);
+  });
+  return tf.tensor4d(input, [positions.length, tile, tile, 3]);
+}
+
 /** Runs `forward` over the whole image and blends the windows. `rgb` is HWC bytes. */
 export function slidingWindow(
   rgb: Uint8Array,
@@ -73,22 +103,7 @@ export function slidingWindow(
 
   for (let b0 = 0; b0 < positions.length; b0 += batchSize) {
     const group = positions.slice(b0, b0 + batchSize);
-    const input = new Float32Array(group.length * tile * tile * 3);
-    const crop = new Uint8Array(tile * tile * 3);
-    group.forEach(([x0, y0], b) => {
-      for (let y = 0; y < tile; y++) {
-        const sy = mirror(y0 + y, height);
-        for (let x = 0; x < tile; x++) {
-          const s = (sy * width + mirror(x0 + x, width)) * 3;
-          const d = (y * tile + x) * 3;
-          crop[d] = rgb[s];
-          crop[d + 1] = rgb[s + 1];
-          crop[d + 2] = rgb[s + 2];
-        }
-      }
-      normaliseRgb(crop, norm, input, b * tile * tile * 3);
-    });
-    const batch = tf.tensor4d(input, [group.length, tile, tile, 3]);
+    const batch = windowBatch(rgb, width, height, group, tile, norm);
     const out = forward(batch);
     batch.dispose();
     const maps = {
@@ -301,21 +316,12 @@ export async function evaluateModel(
  * should look at first.
  */
 export function modelForward(model: SemiMoeModel): DenseForward {
-  return (batch) =>
-    tf.tidy(() => {
-      const out = model.forward(batch, false);
-      const fg1 = (logits: tf.Tensor4D) => tf.squeeze(tf.slice(tf.softmax(logits), [0, 0, 0, 1], [-1, -1, -1, 1]), [3]) as tf.Tensor3D;
-      const fg = fg1(out.gated.mask);
-      const segExpert = fg1(out.experts.seg);
-      const sdfExpert = tf.squeeze(tf.sigmoid(tf.mul(tf.tanh(out.experts.sdf), 8)), [3]) as tf.Tensor3D;
-      const views = tf.stack([fg, segExpert, sdfExpert]); // [3, B, S, S]
-      return {
-        fg,
-        sdf: tf.squeeze(tf.tanh(out.gated.sdf), [3]) as tf.Tensor3D,
-        boundary: fg1(out.gated.bnd),
-        disagreement: tf.sub(tf.max(views, 0), tf.min(views, 0)) as tf.Tensor3D,
-      };
-    });
+  const withGates = modelForwardWithGates(model);
+  return (batch) => {
+    const { gates, ...dense } = withGates(batch);
+    gates.dispose();
+    return dense;
+  };
 }
 
 /**

@@ -62,31 +62,45 @@ export const usePredictionStore = defineStore('prediction', () => {
   }
 
   async function predict(region: Region): Promise<PredictionSummary | null> {
+    const answers = await run('Predicting the field', (slideId) => useApi().predict.region({ slideId, region }).then((s) => [s]));
+    return answers?.[0] ?? null;
+  }
+
+  /** The whole tissue of the slide, region by region (the engine caches each one). */
+  async function predictTissue(): Promise<PredictionSummary[] | null> {
+    return run('Predicting the tissue', (slideId) => useApi().predict.tissue({ slideId }));
+  }
+
+  async function run(what: string, request: (slideId: string) => Promise<PredictionSummary[]>): Promise<PredictionSummary[] | null> {
     const slide = useSlideStore().current;
     if (!slide || busy.value) return null;
     status.value = 'predicting';
     error.value = null;
     progress.value = null;
     try {
-      const summary = await useApi().predict.region({ slideId: slide.id, region });
-      remember(summary);
-      lastModelVersion.value = summary.modelVersion;
+      const answers = await request(slide.id);
+      answers.forEach(remember);
+      const last = answers[answers.length - 1];
+      if (last) lastModelVersion.value = last.modelVersion;
       status.value = 'idle';
       const overlay = useOverlayStore();
       if (!overlay.outlines) overlay.outlines = true;
+      const glands = answers.reduce((n, s) => n + s.glandCount, 0);
+      const cached = answers.length > 0 && answers.every((s) => s.cached);
       useNoticeStore().info(
-        `${summary.glandCount} gland${summary.glandCount === 1 ? '' : 's'} predicted${summary.cached ? ' (from the cache)' : ''} with model ${summary.modelVersion}.`,
+        `${glands} gland${glands === 1 ? '' : 's'} predicted${answers.length > 1 ? ` in ${answers.length} regions` : ''}${cached ? ' (from the cache)' : ''}${last ? ` with model ${last.modelVersion}` : ''}.`,
       );
-      await useGlandStore().invalidate(summary.region, regionToBBox({ x: 0, y: 0, width: slide.width, height: slide.height }));
-      return summary;
+      const whole = regionToBBox({ x: 0, y: 0, width: slide.width, height: slide.height });
+      for (const s of answers) await useGlandStore().invalidate(s.region, whole);
+      return answers;
     } catch (e) {
       if (isStudioError(e) && e.code === 'cancelled') {
         status.value = 'idle';
-        useNoticeStore().info('Prediction cancelled.');
+        useNoticeStore().info(`Prediction cancelled. ${errorMessage(e)}`);
       } else {
         status.value = 'failed';
         error.value = errorMessage(e);
-        useNoticeStore().error(error.value, 'Predicting the field');
+        useNoticeStore().error(error.value, what);
       }
       return null;
     } finally {
@@ -107,5 +121,5 @@ export const usePredictionStore = defineStore('prediction', () => {
     }
   }
 
-  return { status, error, progress, summaries, lastModelVersion, busy, currentSummaries, listen, predict, cancel, onProgress };
+  return { status, error, progress, summaries, lastModelVersion, busy, currentSummaries, listen, predict, predictTissue, cancel, onProgress };
 });
