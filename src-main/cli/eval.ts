@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { registerTrainingGradients } from '../semimoe/backend/gradients';
 import type { ImageMetrics, MeanMetrics } from '../semimoe/metrics';
+import { parseCommand, usageError } from './args';
 
 const HELP = `Usage: semimoe eval --model MODEL_DIR --data DIR [--split validation|all] [--json]
 
@@ -18,28 +18,20 @@ image and mean.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        model: { type: 'string' },
-        data: { type: 'string' },
-        split: { type: 'string' },
-        threshold: { type: 'string' },
-        mpp: { type: 'string' },
-        backend: { type: 'string', default: 'auto' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (e) {
-    return fail((e as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const values = parseCommand('eval', HELP, {
+    args: argv,
+    options: {
+      model: { type: 'string' },
+      data: { type: 'string' },
+      split: { type: 'string' },
+      threshold: { type: 'string' },
+      mpp: { type: 'string' },
+      backend: { type: 'string', default: 'auto' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (typeof values === 'number') return values;
   if (!values.model || !values.data) return fail('--model and --data are required (see --help)');
   if (values.split !== undefined && values.split !== 'validation' && values.split !== 'all') return fail(`--split must be validation or all, got "${values.split}"`);
   const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
@@ -78,6 +70,5 @@ function table(rows: (ImageMetrics & { name: string })[], mean: MeanMetrics): st
 }
 
 function fail(message: string): number {
-  process.stderr.write(`semimoe eval: ${message}\n`);
-  return 2;
+  return usageError('eval', message);
 }

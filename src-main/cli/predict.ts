@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { registerTrainingGradients } from '../semimoe/backend/gradients';
+import { parseCommand, usageError } from './args';
 
 const HELP = `Usage: semimoe predict --model MODEL_DIR --image IMG [--mask OUT.png] [--geojson OUT.geojson] [options]
 
@@ -19,29 +19,21 @@ Segments glands in an RGB image by sliding-window inference at the model's resol
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        model: { type: 'string' },
-        image: { type: 'string' },
-        mask: { type: 'string' },
-        geojson: { type: 'string' },
-        mpp: { type: 'string' },
-        threshold: { type: 'string' },
-        backend: { type: 'string', default: 'auto' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (e) {
-    return fail((e as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const values = parseCommand('predict', HELP, {
+    args: argv,
+    options: {
+      model: { type: 'string' },
+      image: { type: 'string' },
+      mask: { type: 'string' },
+      geojson: { type: 'string' },
+      mpp: { type: 'string' },
+      threshold: { type: 'string' },
+      backend: { type: 'string', default: 'auto' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (typeof values === 'number') return values;
   if (!values.model || !values.image) return fail('--model and --image are required (see --help)');
   const mpp = values.mpp === undefined ? undefined : Number(values.mpp);
   if (mpp !== undefined && !(mpp > 0)) return fail(`--mpp: invalid value "${values.mpp}"`);
@@ -90,6 +82,5 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function fail(message: string): number {
-  process.stderr.write(`semimoe predict: ${message}\n`);
-  return 2;
+  return usageError('predict', message);
 }

@@ -5,10 +5,10 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { TrainingFinished, TrainingProgress } from '../api/contract';
 import { DATABASE_FILE } from '../project/store';
 import { progressBar } from './train';
+import { parseCommand, usageError } from './args';
 
 const HELP = `Usage: semimoe retrain --project DIR [options]
 
@@ -26,27 +26,19 @@ done validation fields) are printed beside the previous model's.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        project: { type: 'string' },
-        budget: { type: 'string', default: '300' },
-        activate: { type: 'boolean', default: false },
-        backend: { type: 'string' },
-        seed: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (e) {
-    return fail((e as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const values = parseCommand('retrain', HELP, {
+    args: argv,
+    options: {
+      project: { type: 'string' },
+      budget: { type: 'string', default: '300' },
+      activate: { type: 'boolean', default: false },
+      backend: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (typeof values === 'number') return values;
   if (!values.project) return fail('--project is required (see --help)');
   const projectDir = path.resolve(values.project);
   if (!existsSync(path.join(projectDir, DATABASE_FILE))) return fail(`${projectDir} is not a Semi-MoE Studio project (no ${DATABASE_FILE})`);
@@ -119,6 +111,5 @@ function metricsLine(m: { dice: number | null; iou: number | null; objectF1: num
 }
 
 function fail(message: string): number {
-  process.stderr.write(`semimoe retrain: ${message}\n`);
-  return 2;
+  return usageError('retrain', message);
 }

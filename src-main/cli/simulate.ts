@@ -4,10 +4,10 @@
  */
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { registerTrainingGradients } from '../semimoe/backend/gradients';
 import type { TrainProgress } from '../semimoe/train';
 import { progressBar } from './train';
+import { parseCommand, usageError } from './args';
 
 const HELP = `Usage: semimoe simulate --data DIR --strategy uncertainty|random --rounds N --fields-per-round K [options]
 
@@ -36,37 +36,29 @@ model for a fixed time and reports Dice on a held-out validation set.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        data: { type: 'string' },
-        strategy: { type: 'string' },
-        rounds: { type: 'string' },
-        'fields-per-round': { type: 'string' },
-        'budget-per-round': { type: 'string', default: '60' },
-        'steps-per-round': { type: 'string' },
-        seed: { type: 'string', default: '1' },
-        init: { type: 'string' },
-        crop: { type: 'string' },
-        validation: { type: 'string' },
-        pool: { type: 'string' },
-        unlabelled: { type: 'string' },
-        lr: { type: 'string' },
-        backend: { type: 'string' },
-        work: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (e) {
-    return fail((e as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const values = parseCommand('simulate', HELP, {
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      strategy: { type: 'string' },
+      rounds: { type: 'string' },
+      'fields-per-round': { type: 'string' },
+      'budget-per-round': { type: 'string', default: '60' },
+      'steps-per-round': { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      init: { type: 'string' },
+      crop: { type: 'string' },
+      validation: { type: 'string' },
+      pool: { type: 'string' },
+      unlabelled: { type: 'string' },
+      lr: { type: 'string' },
+      backend: { type: 'string' },
+      work: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (typeof values === 'number') return values;
   if (!values.data || !values.strategy || !values.rounds || !values['fields-per-round']) {
     return fail('--data, --strategy, --rounds and --fields-per-round are required (see --help)');
   }
@@ -147,6 +139,5 @@ function fmt(v: number | null): string {
 }
 
 function fail(message: string): number {
-  process.stderr.write(`semimoe simulate: ${message}\n`);
-  return 2;
+  return usageError('simulate', message);
 }

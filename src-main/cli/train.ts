@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { registerTrainingGradients } from '../semimoe/backend/gradients';
 import type { TrainProgress } from '../semimoe/train';
+import { parseCommand, usageError } from './args';
 
 const HELP = `Usage: semimoe train --data DIR --labeled F --out MODEL_DIR [options]
 
@@ -24,36 +24,28 @@ A validation split is held out of DIR; the best step and threshold are chosen on
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        data: { type: 'string' },
-        labeled: { type: 'string' },
-        out: { type: 'string' },
-        'supervised-only': { type: 'boolean', default: false },
-        steps: { type: 'string' },
-        epochs: { type: 'string' },
-        minutes: { type: 'string' },
-        validation: { type: 'string' },
-        backend: { type: 'string', default: 'auto' },
-        seed: { type: 'string' },
-        width: { type: 'string' },
-        'input-size': { type: 'string' },
-        mpp: { type: 'string' },
-        'source-mpp': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (e) {
-    return fail((e as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const values = parseCommand('train', HELP, {
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      labeled: { type: 'string' },
+      out: { type: 'string' },
+      'supervised-only': { type: 'boolean', default: false },
+      steps: { type: 'string' },
+      epochs: { type: 'string' },
+      minutes: { type: 'string' },
+      validation: { type: 'string' },
+      backend: { type: 'string', default: 'auto' },
+      seed: { type: 'string' },
+      width: { type: 'string' },
+      'input-size': { type: 'string' },
+      mpp: { type: 'string' },
+      'source-mpp': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (typeof values === 'number') return values;
   if (!values.data || !values.out || !values.labeled) return fail('--data, --labeled and --out are required (see --help)');
   const num = (name: string, v: string | undefined, ok: (n: number) => boolean) => {
     if (v === undefined) return undefined;
@@ -130,8 +122,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function fail(message: string): number {
-  process.stderr.write(`semimoe train: ${message}\n`);
-  return 2;
+  return usageError('train', message);
 }
 
 function fmt(v: number): string {
