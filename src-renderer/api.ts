@@ -53,6 +53,7 @@ const ERROR_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
   'no-model',
   'invalid-geometry',
   'invalid-geojson',
+  'disk-full',
   'internal',
 ]);
 

@@ -254,6 +254,8 @@ export type ApiErrorCode =
   | 'no-model'
   | 'invalid-geometry'
   | 'invalid-geojson'
+  /** The disk holding the project is full: nothing was saved, the previous state is intact. */
+  | 'disk-full'
   | 'internal';
 
 export interface ApiErrorBody {

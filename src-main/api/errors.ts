@@ -29,6 +29,7 @@ const CODE_TABLE: Record<ApiErrorCode, true> = {
   'no-model': true,
   'invalid-geometry': true,
   'invalid-geojson': true,
+  'disk-full': true,
   internal: true,
 };
 const KNOWN_CODES: ReadonlySet<string> = new Set(Object.keys(CODE_TABLE));
@@ -45,7 +46,7 @@ export function toErrorBody(error: unknown): ApiErrorBody {
   if (isDiskFull(error)) {
     // Not a bug to report but a state the user can fix; every save is a transaction or an
     // atomic rename, so the failed action left the previous state as it was.
-    return { code: 'internal', message: 'The disk holding the project is full, so this change was not saved (the previous state is intact). Free some space and try again.' };
+    return { code: 'disk-full', message: 'The disk holding the project is full, so this change was not saved (the previous state is intact). Free some space and try again.' };
   }
   console.error('[engine] unexpected error:', error);
   const detail = error instanceof Error ? error.message : String(error);
@@ -67,6 +68,8 @@ export function httpStatusFor(code: ApiErrorCode): number {
       return 500;
     case 'missing-library':
       return 501;
+    case 'disk-full':
+      return 507; // Insufficient Storage
     default:
       return 422;
   }

@@ -209,7 +209,7 @@ describe.skipIf(noDisk !== null)('a full disk while saving (512 KiB tmpfs)', () 
     const big = Buffer.alloc(256 * 1024, 1);
     const fileError = await writeFileAtomic(file, big).catch((e: unknown) => e);
     expect((fileError as NodeJS.ErrnoException).code).toBe('ENOSPC');
-    expect(toErrorBody(fileError).message).toMatch(/disk holding the project is full.*previous state is intact/);
+    expect(toErrorBody(fileError)).toMatchObject({ code: 'disk-full', message: expect.stringMatching(/disk holding the project is full.*previous state is intact/) });
     expect(readFileSync(file, 'utf8')).toBe('{"version":1}');
 
     const dirError = await writeDirAtomic(dir, async (tmp) => {
@@ -250,7 +250,7 @@ describe.skipIf(noDisk !== null)('a full disk while saving (512 KiB tmpfs)', () 
     expect(failure, 'the disk never filled up').not.toBeNull();
     expect(acknowledged).toBeGreaterThan(0);
     const body = toErrorBody(failure);
-    expect(body.message).toMatch(/disk holding the project is full/);
+    expect(body).toMatchObject({ code: 'disk-full', message: expect.stringMatching(/disk holding the project is full/) });
 
     // The engine still answers reads, and every acknowledged gland is there.
     const region = { x: 0, y: 0, width: 512, height: 512 };
