@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Normalisation } from '../semimoe/data';
 import type { DenseOutputs } from '../semimoe/instances';
-import { windowBatch, windowStarts, windowWeights, type DenseForward, type GatedDenseForward } from '../semimoe/predict';
+import { WindowBlender, windowBatch, windowStarts, type DenseForward, type GatedDenseForward } from '../semimoe/predict';
 import { gateEntropy } from './uncertainty';
 
 export interface WindowProgress {
@@ -57,11 +57,7 @@ export async function predictWindows(
   opts: WindowOptions,
 ): Promise<WindowOutputs> {
   const { tile, batchSize } = opts;
-  const n = width * height;
-  const acc = { fg: new Float32Array(n), sdf: new Float32Array(n), boundary: new Float32Array(n), disagreement: new Float32Array(n) };
-  let gateAcc: Float32Array | null = null;
-  const weightSum = new Float32Array(n);
-  const wx = windowWeights(tile);
+  const blender = new WindowBlender(width, height, tile);
   const positions = windowPositions(width, height, tile, opts.overlap);
 
   for (let b0 = 0; b0 < positions.length; b0 += batchSize) {
@@ -74,33 +70,10 @@ export async function predictWindows(
     const maps = { fg: out.fg.dataSync(), sdf: out.sdf.dataSync(), boundary: out.boundary.dataSync(), disagreement: out.disagreement.dataSync() };
     const gateRows = gates ? gates.dataSync() : null; // [B, 9]
     tf.dispose([out.fg, out.sdf, out.boundary, out.disagreement, ...(gates ? [gates] : [])]);
-    if (gateRows && !gateAcc) gateAcc = new Float32Array(n);
-    group.forEach(([x0, y0], b) => {
-      const g = gateRows ? gateEntropy(gateRows, b * 9) : 0;
-      for (let y = 0; y < tile && y0 + y < height; y++) {
-        for (let x = 0; x < tile && x0 + x < width; x++) {
-          const w = wx[x] * wx[y];
-          const d = (y0 + y) * width + x0 + x;
-          const s = b * tile * tile + y * tile + x;
-          acc.fg[d] += w * maps.fg[s];
-          acc.sdf[d] += w * maps.sdf[s];
-          acc.boundary[d] += w * maps.boundary[s];
-          acc.disagreement[d] += w * maps.disagreement[s];
-          if (gateAcc) gateAcc[d] += w * g;
-          weightSum[d] += w;
-        }
-      }
-    });
+    blender.add(group, maps, gateRows ? (b) => gateEntropy(gateRows, b * 9) : undefined);
     opts.onProgress?.({ done: Math.min(positions.length, b0 + group.length), total: positions.length });
     await yieldToEventLoop();
   }
-  for (let i = 0; i < n; i++) {
-    const w = weightSum[i];
-    acc.fg[i] /= w;
-    acc.sdf[i] /= w;
-    acc.boundary[i] /= w;
-    acc.disagreement[i] /= w;
-    if (gateAcc) gateAcc[i] /= w;
-  }
-  return { width, height, ...acc, gateEntropy: gateAcc, windows: positions.length };
+  const { maps, scalar } = blender.finish();
+  return { width, height, ...maps, gateEntropy: scalar, windows: positions.length };
 }

@@ -94,10 +94,7 @@ export function slidingWindow(
 ): DenseOutputs {
   const { tile, batchSize } = opts;
   const stride = Math.max(1, tile - opts.overlap);
-  const n = width * height;
-  const acc = { fg: new Float32Array(n), sdf: new Float32Array(n), boundary: new Float32Array(n), disagreement: new Float32Array(n) };
-  const weightSum = new Float32Array(n);
-  const wx = windowWeights(tile);
+  const blender = new WindowBlender(width, height, tile);
   const positions: [number, number][] = [];
   for (const y of windowStarts(height, tile, stride)) for (const x of windowStarts(width, tile, stride)) positions.push([x, y]);
 
@@ -113,29 +110,71 @@ export function slidingWindow(
       disagreement: out.disagreement.dataSync(),
     };
     tf.dispose([out.fg, out.sdf, out.boundary, out.disagreement]);
+    blender.add(group, maps);
+  }
+  return { width, height, ...blender.finish().maps };
+}
+
+type DenseMaps = Pick<DenseOutputs, 'fg' | 'sdf' | 'boundary' | 'disagreement'>;
+
+/**
+ * Blends overlapping windows into whole-image maps: each window's pixels weighted by
+ * windowWeights (low at its edges, where the network sees least context), then normalised by the
+ * summed weight. An optional per-window scalar (the gate entropy) is blended the same way.
+ */
+export class WindowBlender {
+  private readonly maps: DenseMaps;
+  private readonly weightSum: Float32Array;
+  private readonly wx: Float32Array;
+  private scalar: Float32Array | null = null;
+
+  constructor(
+    private readonly width: number,
+    private readonly height: number,
+    private readonly tile: number,
+  ) {
+    const n = width * height;
+    this.maps = { fg: new Float32Array(n), sdf: new Float32Array(n), boundary: new Float32Array(n), disagreement: new Float32Array(n) };
+    this.weightSum = new Float32Array(n);
+    this.wx = windowWeights(tile);
+  }
+
+  /** Adds one batch: `out` holds [B, tile, tile] maps for the windows at `group` (top-left corners). */
+  add(group: readonly [number, number][], out: { [K in keyof DenseMaps]: ArrayLike<number> }, perWindow?: (b: number) => number): void {
+    const { width, height, tile, wx, maps, weightSum } = this;
+    if (perWindow && !this.scalar) this.scalar = new Float32Array(width * height);
+    const scalar = perWindow ? this.scalar : null;
     group.forEach(([x0, y0], b) => {
+      const v = perWindow ? perWindow(b) : 0;
       for (let y = 0; y < tile && y0 + y < height; y++) {
         for (let x = 0; x < tile && x0 + x < width; x++) {
           const w = wx[x] * wx[y];
           const d = (y0 + y) * width + x0 + x;
           const s = b * tile * tile + y * tile + x;
-          acc.fg[d] += w * maps.fg[s];
-          acc.sdf[d] += w * maps.sdf[s];
-          acc.boundary[d] += w * maps.boundary[s];
-          acc.disagreement[d] += w * maps.disagreement[s];
+          maps.fg[d] += w * out.fg[s];
+          maps.sdf[d] += w * out.sdf[s];
+          maps.boundary[d] += w * out.boundary[s];
+          maps.disagreement[d] += w * out.disagreement[s];
+          if (scalar) scalar[d] += w * v;
           weightSum[d] += w;
         }
       }
     });
   }
-  for (let i = 0; i < n; i++) {
-    const w = weightSum[i];
-    acc.fg[i] /= w;
-    acc.sdf[i] /= w;
-    acc.boundary[i] /= w;
-    acc.disagreement[i] /= w;
+
+  /** The blended maps (normalised in place; call once, after the last batch). */
+  finish(): { maps: DenseMaps; scalar: Float32Array | null } {
+    const { maps, weightSum, scalar } = this;
+    for (let i = 0; i < weightSum.length; i++) {
+      const w = weightSum[i];
+      maps.fg[i] /= w;
+      maps.sdf[i] /= w;
+      maps.boundary[i] /= w;
+      maps.disagreement[i] /= w;
+      if (scalar) scalar[i] /= w;
+    }
+    return { maps, scalar };
   }
-  return { width, height, ...acc };
 }
 
 // ---------------------------------------------------------------------------------------------

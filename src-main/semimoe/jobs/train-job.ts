@@ -27,20 +27,11 @@ export interface TrainJobParams {
   validationDir?: string;
 }
 
-/** The progress message payload (JSON-safe: no NaN/Infinity surprises for the parent). */
-export interface TrainJobProgress {
-  step: number;
-  totalSteps: number | null;
-  losses: Record<string, number>;
-  lossWeights: Record<string, number>;
-  lr: number;
-  rampWeight: number;
-  imagesPerSecond: number;
-  elapsedSeconds: number;
-  etaSeconds: number | null;
-  backend: string;
-  validation?: TrainProgress['validation'];
-}
+/**
+ * The progress message payload: the training loop's own report, with a non-finite ETA sent as
+ * null (JSON has no Infinity, and the parent must not see a surprise).
+ */
+export type TrainJobProgress = TrainProgress;
 
 export interface TrainJobContext {
   signal: AbortSignal;
