@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { registerTrainingGradients } from '../semimoe/backend/gradients';
+import type { PseudoLabelView } from '../semimoe/config';
 import type { TrainProgress } from '../semimoe/train';
 import { parseCommand, usageError } from './args';
 
@@ -16,6 +17,8 @@ A validation split is held out of DIR; the best step and threshold are chosen on
   --validation F        validation fraction (default 0.15)
   --backend B           auto | tensorflow-gpu | tensorflow | wasm | cpu (default auto)
   --seed S              random seed (default 1)
+  --pseudo-labels V     same-pass (reference) | weak-strong (teacher pass on the tile,
+                        experts trained on a colour-perturbed copy)
   --width W             U-Net base width
   --input-size S        training tile side in pixels
   --mpp M               model resolution in micrometres per pixel
@@ -38,6 +41,7 @@ export async function run(argv: string[]): Promise<number> {
       backend: { type: 'string', default: 'auto' },
       seed: { type: 'string' },
       width: { type: 'string' },
+      'pseudo-labels': { type: 'string' },
       'input-size': { type: 'string' },
       mpp: { type: 'string' },
       'source-mpp': { type: 'string' },
@@ -59,7 +63,10 @@ export async function run(argv: string[]): Promise<number> {
     const steps = num('steps', values.steps, (n) => Number.isInteger(n) && n > 0);
     const epochs = num('epochs', values.epochs, (n) => n > 0);
     const minutes = num('minutes', values.minutes, (n) => n > 0);
-    const config: Record<string, number> = {};
+    const config: { width?: number; inputSize?: number; mpp?: number; pseudoLabelView?: PseudoLabelView } = {};
+    const view = values['pseudo-labels'];
+    if (view !== undefined && view !== 'same-pass' && view !== 'weak-strong') throw new Error(`--pseudo-labels: invalid value "${view}" (same-pass or weak-strong)`);
+    if (view !== undefined) config.pseudoLabelView = view;
     const width = num('width', values.width, (n) => Number.isInteger(n) && n >= 1);
     const inputSize = num('input-size', values['input-size'], (n) => Number.isInteger(n) && n >= 16 && n % 16 === 0);
     const mpp = num('mpp', values.mpp, (n) => n > 0);

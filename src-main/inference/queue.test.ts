@@ -59,6 +59,26 @@ describe('active-learning queue ranking', () => {
   });
 });
 
+describe('appearance diversity in the queue', () => {
+  /** Far-apart fields (different images or slides): only appearance can tell them apart. */
+  const far = (id: string, score: number, features: number[]): ScoredField => ({ id, x: Number(id.slice(1)) * 1e7, y: 0, width: 500, height: 500, score, features });
+
+  it('pushes a look-alike of a picked field below a less uncertain field that looks different', () => {
+    const fields = [far('f1', 0.9, [1, 0.2]), far('f2', 0.85, [1.01, 0.2]), far('f3', 0.6, [0.2, 0.8]), far('f4', 0.3, [0.5, 0.5])];
+    expect(rankFields(fields.map(({ features: _f, ...f }) => f)).map((f) => f.id)).toEqual(['f1', 'f2', 'f3', 'f4']);
+    const ranked = rankFields(fields);
+    expect(ranked.slice(0, 2).map((f) => f.id)).toEqual(['f1', 'f3']);
+    expect(ranked.map((f) => f.rank)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('counts done fields by appearance too, and refuses feature vectors of different lengths', () => {
+    const fields = [far('f1', 0.9, [1, 0.2]), far('f3', 0.6, [0.2, 0.8]), far('f4', 0.3, [0.5, 0.5])];
+    const done = [{ x: 5e8, y: 0, width: 500, height: 500, features: [1, 0.21] }];
+    expect(rankFields(fields, { done })[0].id).toBe('f3');
+    expect(() => rankFields([far('f1', 0.9, [1, 2]), far('f2', 0.5, [1])])).toThrow(/same length/);
+  });
+});
+
 describe('candidate fields', () => {
   it('lays out whole fields over tissue with a stable, roughly 20% validation split', () => {
     // Tissue on the left half of a 4000 x 2000 slide at 0.5 um/px; mask at 16 um/px.

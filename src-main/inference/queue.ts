@@ -8,6 +8,13 @@
  * and d is the distance between field centres. Done fields count as picked from the start
  * (their area is labelled already). Adjusted scores only fall as fields are picked, so the
  * adjusted score at pick time never increases down the queue: it is the queue's sort key.
+ *
+ * Fields may also carry an appearance vector (`features`, e.g. stain and predicted gland
+ * fraction). Similarity is then the larger of the spatial kernel and the same kernel over
+ * feature distance, so ten uncertain fields that look alike (one stain batch, one artefact)
+ * do not fill the queue either, even when they are far apart or on different slides.
+ * Without this, the simulation (retrain/simulate.ts) showed top-uncertainty picks losing to
+ * random picks: they bunched on one kind of tissue.
  */
 
 export interface ScoredField {
@@ -18,6 +25,8 @@ export interface ScoredField {
   height: number;
   /** Uncertainty score, higher = more worth reviewing. */
   score: number;
+  /** Optional appearance vector; all fields of one ranking have the same length or none. */
+  features?: readonly number[];
 }
 
 export interface RankedField extends ScoredField {
@@ -33,7 +42,12 @@ export interface RankOptions {
   /** 0 = no diversity, 1 = an exact duplicate is worth nothing (default 0.5). */
   penalty?: number;
   /** Fields already reviewed: they push their neighbours down but are not ranked. */
-  done?: readonly { x: number; y: number; width: number; height: number }[];
+  done?: readonly { x: number; y: number; width: number; height: number; features?: readonly number[] }[];
+  /**
+   * Kernel radius in feature space, after each feature is standardised over the candidates
+   * (default: the median distance between candidates, so the kernel adapts to the spread).
+   */
+  featureRadius?: number;
 }
 
 const centre = (f: { x: number; y: number; width: number; height: number }): [number, number] => [f.x + f.width / 2, f.y + f.height / 2];
@@ -43,15 +57,19 @@ export function rankFields(fields: readonly ScoredField[], opts: RankOptions = {
   const radius = opts.radius ?? 2 * Math.max(fields[0].width, fields[0].height);
   const penalty = Math.min(1, Math.max(0, opts.penalty ?? 0.5));
   const centres = fields.map(centre);
+  const appearance = standardisedFeatures(fields, opts.done ?? []);
+  const featureRadius = appearance ? (opts.featureRadius ?? medianDistance(appearance.fields)) : 0;
   // Strongest similarity of each field to anything picked so far.
   const similarity = new Float64Array(fields.length);
-  const absorb = (c: [number, number]) => {
+  const absorb = (c: [number, number], features: Float64Array | null) => {
     for (let i = 0; i < fields.length; i++) {
       const d = Math.hypot(centres[i][0] - c[0], centres[i][1] - c[1]);
-      similarity[i] = Math.max(similarity[i], Math.exp(-((d / radius) ** 2)));
+      let s = Math.exp(-((d / radius) ** 2));
+      if (features && appearance && featureRadius > 0) s = Math.max(s, Math.exp(-((distance(appearance.fields[i], features) / featureRadius) ** 2)));
+      similarity[i] = Math.max(similarity[i], s);
     }
   };
-  for (const f of opts.done ?? []) absorb(centre(f));
+  (opts.done ?? []).forEach((f, k) => absorb(centre(f), appearance?.done[k] ?? null));
   const taken = new Uint8Array(fields.length);
   const ranked: RankedField[] = [];
   for (let rank = 1; rank <= fields.length; rank++) {
@@ -68,7 +86,47 @@ export function rankFields(fields: readonly ScoredField[], opts: RankOptions = {
     }
     taken[best] = 1;
     ranked.push({ ...fields[best], rank, adjustedScore: bestScore });
-    absorb(centres[best]);
+    absorb(centres[best], appearance?.fields[best] ?? null);
   }
   return ranked;
+}
+
+/**
+ * Feature vectors standardised (z-scores over the candidates), so no feature dominates by its
+ * units; null when the candidates carry none. Done fields without features get null entries.
+ */
+function standardisedFeatures(
+  fields: readonly ScoredField[],
+  done: readonly { features?: readonly number[] }[],
+): { fields: Float64Array[]; done: (Float64Array | null)[] } | null {
+  const dims = fields[0].features?.length ?? 0;
+  if (dims === 0) return null;
+  if (fields.some((f) => f.features?.length !== dims)) throw new Error('rankFields: every field needs a feature vector of the same length');
+  const mean = new Float64Array(dims);
+  const std = new Float64Array(dims);
+  for (const f of fields) for (let j = 0; j < dims; j++) mean[j] += f.features![j] / fields.length;
+  for (const f of fields) for (let j = 0; j < dims; j++) std[j] += (f.features![j] - mean[j]) ** 2 / fields.length;
+  for (let j = 0; j < dims; j++) std[j] = Math.sqrt(std[j]) || 1; // a constant feature says nothing
+  const z = (v: readonly number[]) => Float64Array.from({ length: dims }, (_, j) => (v[j] - mean[j]) / std[j]);
+  return {
+    fields: fields.map((f) => z(f.features!)),
+    done: done.map((d) => (d.features?.length === dims ? z(d.features) : null)),
+  };
+}
+
+function distance(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let j = 0; j < a.length; j++) s += (a[j] - b[j]) ** 2;
+  return Math.sqrt(s);
+}
+
+/** Median pairwise distance (all pairs up to 200 vectors, a strided sample beyond). */
+function medianDistance(vectors: readonly Float64Array[]): number {
+  const step = Math.max(1, Math.floor(vectors.length / 200));
+  const sample = vectors.filter((_, i) => i % step === 0);
+  const d: number[] = [];
+  for (let i = 0; i < sample.length; i++) for (let j = i + 1; j < sample.length; j++) d.push(distance(sample[i], sample[j]));
+  if (d.length === 0) return 0;
+  d.sort((a, b) => a - b);
+  return d[Math.floor(d.length / 2)];
 }

@@ -138,7 +138,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
         chosen = shuffled(rest, rng).slice(0, k);
       } else {
         opts.onStage?.(round, `scoring ${rest.length} pool fields`);
-        chosen = await byUncertainty(model, rest, k, opts.backend);
+        chosen = await byUncertainty(model, rest, picked, k, opts.backend);
         shuffled(rest, rng); // keep the random stream in step with the random strategy's
       }
       picked.push(...chosen);
@@ -196,23 +196,54 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
   };
 }
 
-/** The app's queue over the pool: mean pixel uncertainty per field, ranked with diversity. */
-async function byUncertainty(modelDir: string, fields: readonly Field[], k: number, backend?: string): Promise<Field[]> {
+/**
+ * The app's queue over the pool: mean pixel uncertainty per field, ranked with diversity in
+ * appearance; fields corrected in earlier rounds count as done (they push look-alikes down).
+ */
+async function byUncertainty(modelDir: string, fields: readonly Field[], done: readonly Field[], k: number, backend?: string): Promise<Field[]> {
   const predictor = await loadPredictor(modelDir, backend ?? 'auto');
   try {
-    const scored: ScoredField[] = [];
-    for (const [i, f] of fields.entries()) {
+    const describe = async (f: Field): Promise<ScoredField> => {
       const img = await loadRgbImage({ name: f.name, imagePath: f.image, labelPath: null }, 1, 1);
       const dense = predictDense(predictor, img.rgb, img.width, img.height);
       const u = uncertaintyMap(dense.fg, dense.disagreement, null);
       let sum = 0;
       for (const v of u) sum += v;
-      scored.push({ id: String(i), x: f.x, y: f.y, width: f.size, height: f.size, score: sum / u.length });
-    }
-    return rankFields(scored).slice(0, k).map((r) => fields[Number(r.id)]);
+      return { id: f.name, x: f.x, y: f.y, width: f.size, height: f.size, score: sum / u.length, features: fieldAppearance(img.rgb, dense.fg) };
+    };
+    const scored: ScoredField[] = [];
+    for (const f of fields) scored.push(await describe(f));
+    const doneScored: ScoredField[] = [];
+    for (const f of done) doneScored.push(await describe(f));
+    const byName = new Map(fields.map((f) => [f.name, f]));
+    return rankFields(scored, { done: doneScored })
+      .slice(0, k)
+      .map((r) => byName.get(r.id)!);
   } finally {
     predictor.dispose();
   }
+}
+
+/**
+ * What a field looks like, for the queue's appearance diversity: mean optical density of each
+ * RGB channel (stain amount and balance), the spread of grey levels (texture, blank areas) and
+ * the predicted gland fraction (tissue composition).
+ */
+export function fieldAppearance(rgb: Uint8Array, fg: Float32Array): number[] {
+  const n = fg.length;
+  const od = [0, 0, 0];
+  let grey = 0;
+  let grey2 = 0;
+  let gland = 0;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) od[c] -= Math.log10((rgb[i * 3 + c] + 1) / 256);
+    const g = (rgb[i * 3] + rgb[i * 3 + 1] + rgb[i * 3 + 2]) / 3;
+    grey += g;
+    grey2 += g * g;
+    gland += fg[i];
+  }
+  const meanGrey = grey / n;
+  return [od[0] / n, od[1] / n, od[2] / n, Math.sqrt(Math.max(0, grey2 / n - meanGrey ** 2)), gland / n];
 }
 
 /** Writes an image and its mask (or its crops) at the model's resolution into dir/images|labels. */

@@ -6,7 +6,7 @@
  * neighbour so instance ids survive. Randomness comes from the caller's seeded Rng.
  */
 
-import type { Rng } from './random';
+import { randomNormal, type Rng } from './random';
 
 /** A square tile: RGB bytes (HWC) and optional instance labels (0 = background). */
 export interface Tile {
@@ -162,3 +162,38 @@ export function permute(tile: Tile, flip: number, transpose: boolean, k: number)
   }
   return { size: n, rgb, labels };
 }
+
+/**
+ * A colour-perturbed copy of a tile (geometry and labels untouched), for the student view of
+ * 'weak-strong' pseudo-labelling (config.ts `PseudoLabelView`). With strength s in [0, 1]:
+ * a gain per channel in 1 ± s/2 (stain intensity), brightness and contrast factors in 1 ± s,
+ * saturation in 1 ± s (blend with the grey level), then Gaussian noise of std 8·s grey levels.
+ * These are the variations between H&E labs and scanners that a few labelled images cannot show.
+ */
+export function colourJitter(tile: Tile, rng: Rng, strength: number): Tile {
+  const uniform = (half: number) => 1 + (2 * rng() - 1) * half;
+  const gain = [uniform(strength / 2), uniform(strength / 2), uniform(strength / 2)];
+  const brightness = uniform(strength);
+  const contrast = uniform(strength);
+  const saturation = uniform(strength);
+  const noiseStd = 8 * strength;
+  const n = tile.size * tile.size;
+  let mean = 0;
+  for (let i = 0; i < n * 3; i++) mean += tile.rgb[i];
+  mean /= n * 3;
+  const rgb = new Uint8Array(n * 3);
+  const v = [0, 0, 0];
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) v[c] = tile.rgb[i * 3 + c] * gain[c] * brightness;
+    const grey = 0.299 * v[0] + 0.587 * v[1] + 0.114 * v[2];
+    for (let c = 0; c < 3; c++) {
+      const saturated = grey + (v[c] - grey) * saturation;
+      const contrasted = mean + (saturated - mean) * contrast;
+      rgb[i * 3 + c] = clampByte(contrasted + noiseStd * randomNormal(rng));
+    }
+  }
+  return { size: tile.size, rgb, labels: tile.labels };
+}
+
+const clampByte = (x: number): number => (x <= 0 ? 0 : x >= 255 ? 255 : Math.round(x));
+

@@ -5,6 +5,19 @@
  * Values follow the reference code (see shared/SEMI-MOE.md) unless a comment says why not.
  */
 
+/**
+ * Where the unsupervised term's pseudo-labels come from (see step.ts).
+ * - 'same-pass' (the reference): the gated heads of the very forward pass whose experts are
+ *   trained, on the same tile with the same augmentation.
+ * - 'weak-strong': the gated heads of a separate inference-mode pass (running BatchNorm
+ *   statistics, no dropout) over the tile as sampled; the experts are trained on a
+ *   colour-perturbed copy of it (augment.ts `colourJitter`: stain, brightness, contrast,
+ *   saturation, noise). Geometry is shared, so the labels line up pixel for pixel; what the
+ *   unlabelled images then teach is invariance to stain and scanner variation, which is where
+ *   a few labelled H&E images are weakest. Costs one extra forward pass per unlabelled batch.
+ */
+export type PseudoLabelView = 'same-pass' | 'weak-strong';
+
 /** How the three task losses are combined (see loss.ts, `AdaptiveLoss`). */
 export type LossForm =
   /** The reference: e^-s1 L1 + 0.4 e^s1 + 0.5 e^-s2 L2 + 0.4 e^s2 + e^-s3 L3 + 0.4 e^s3. */
@@ -51,6 +64,10 @@ export interface SemiMoeConfig {
   readonly fixedWeights: readonly [number, number, number];
   /** Final weight of the unsupervised term; ramps linearly as max * (epoch + 1) / epochs. */
   readonly unsupMax: number;
+  /** Source of the pseudo-labels (reference 'same-pass'). */
+  readonly pseudoLabelView: PseudoLabelView;
+  /** Strength of the colour perturbation of the 'weak-strong' student view (0..1). */
+  readonly strongJitter: number;
 
   // ---- optimisation ----
   /**
@@ -106,6 +123,8 @@ export const DEFAULT_CONFIG: SemiMoeConfig = Object.freeze({
   amolSdfFactor: 0.5,
   fixedWeights: Object.freeze([1, 0.5, 1]) as readonly [number, number, number],
   unsupMax: 0.5,
+  pseudoLabelView: 'same-pass',
+  strongJitter: 0.3,
 
   lr: 0.5,
   momentum: 0.9,
@@ -140,6 +159,8 @@ export function validateConfig(c: SemiMoeConfig): void {
   if (c.mean.length !== 3 || c.std.length !== 3 || c.std.some((s) => !(s > 0))) fail('mean/std must be 3 values, std > 0');
   if (!(c.dropout >= 0 && c.dropout < 1)) fail('dropout must be in [0, 1)');
   if (!['reference-amol', 'kendall', 'fixed'].includes(c.lossForm)) fail(`unknown lossForm ${c.lossForm}`);
+  if (!['same-pass', 'weak-strong'].includes(c.pseudoLabelView)) fail(`unknown pseudoLabelView ${c.pseudoLabelView}`);
+  if (!(c.strongJitter >= 0 && c.strongJitter <= 1)) fail('strongJitter must be in [0, 1]');
   if (!(c.lr > 0) || !(c.amolLr > 0)) fail('learning rates must be positive');
   if (!(c.warmupEpochs >= 0) || !(c.halveEvery > 0) || !(c.epochs > 0)) fail('bad schedule');
   if (c.batchLabelled < 1 || c.batchUnlabelled < 0) fail('bad batch sizes');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { augmentTile, cropResize, mirror, permute, type Tile } from './augment';
+import { augmentTile, colourJitter, cropResize, mirror, permute, type Tile } from './augment';
 import { splitNames } from './data';
 import { createRng } from './random';
 
@@ -78,5 +78,32 @@ describe('augment', () => {
 
   it('mirror padding', () => {
     expect([-2, -1, 0, 4, 5, 6].map((i) => mirror(i, 5))).toEqual([2, 1, 0, 4, 3, 2]);
+  });
+});
+
+describe('colourJitter (the student view of weak-strong pseudo-labelling)', () => {
+  const tile: Tile = {
+    size: 16,
+    rgb: Uint8Array.from({ length: 16 * 16 * 3 }, (_, i) => (i * 37) % 256),
+    labels: Int32Array.from({ length: 16 * 16 }, (_, i) => i % 3),
+  };
+
+  it('is the identity at strength 0 and keeps geometry and labels at any strength', () => {
+    expect(colourJitter(tile, createRng(1), 0).rgb).toEqual(tile.rgb);
+    const out = colourJitter(tile, createRng(1), 0.3);
+    expect(out.size).toBe(tile.size);
+    expect(out.labels).toBe(tile.labels);
+    expect(out.rgb).not.toEqual(tile.rgb);
+  });
+
+  it('perturbs colours within its strength and is seeded', () => {
+    const mean = (rgb: Uint8Array, c: number) => rgb.filter((_, i) => i % 3 === c).reduce((a, b) => a + b, 0) / (rgb.length / 3);
+    for (let seed = 1; seed <= 20; seed++) {
+      const out = colourJitter(tile, createRng(seed), 0.3);
+      // Gain 1 +- 0.15 times brightness 1 +- 0.3: a channel mean moves by at most ~50%.
+      for (let c = 0; c < 3; c++) expect(Math.abs(mean(out.rgb, c) / mean(tile.rgb, c) - 1)).toBeLessThan(0.55);
+    }
+    expect(colourJitter(tile, createRng(5), 0.3).rgb).toEqual(colourJitter(tile, createRng(5), 0.3).rgb);
+    expect(colourJitter(tile, createRng(5), 0.3).rgb).not.toEqual(colourJitter(tile, createRng(6), 0.3).rgb);
   });
 });

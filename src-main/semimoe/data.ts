@@ -169,6 +169,7 @@ export function labelledBatch(tiles: readonly Tile[], config: Normalisation): La
   };
 }
 
-export function unlabelledBatch(tiles: readonly Tile[], config: Normalisation): UnlabelledBatch {
-  return { images: imagesTensor(tiles, config) };
+/** Unlabelled tiles -> the trainer's batch; `studentTiles` (same geometry) for 'weak-strong'. */
+export function unlabelledBatch(tiles: readonly Tile[], config: Normalisation, studentTiles?: readonly Tile[]): UnlabelledBatch {
+  return { images: imagesTensor(tiles, config), ...(studentTiles ? { studentImages: imagesTensor(studentTiles, config) } : {}) };
 }

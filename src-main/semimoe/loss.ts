@@ -119,11 +119,11 @@ export function pseudoLabels(out: SemiMoeOutputs): TaskTargets {
 }
 
 /**
- * Each expert trained towards its task's pseudo-label from the gated heads of the same forward
- * pass (no threshold, no teacher). Only the experts get gradients from this term.
+ * Each expert trained towards its task's pseudo-label: by default from the gated heads of the
+ * same forward pass (the reference: no threshold, no teacher), or from given pseudo-labels (a
+ * separate teacher view, step.ts). Only the experts get gradients from this term.
  */
-export function unsupervisedLosses(out: SemiMoeOutputs): TaskLosses {
-  const pseudo = pseudoLabels(out);
+export function unsupervisedLosses(out: SemiMoeOutputs, pseudo: TaskTargets = pseudoLabels(out)): TaskLosses {
   return {
     L1: diceLoss(out.experts.seg, pseudo.masks),
     L2: sdfLoss(out.experts.sdf, pseudo.sdf),

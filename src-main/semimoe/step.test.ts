@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './backend/select';
 import { makeConfig, type SemiMoeConfig } from './config';
+import { pseudoLabels, unsupervisedLosses } from './loss';
 import { SemiMoeModel } from './model';
 import { createRng, type Rng } from './random';
 import { createTrainer, type LabelledBatch } from './step';
@@ -114,6 +115,42 @@ describe('createTrainer', () => {
     trainer.dispose();
     model.dispose();
     expect(tf.memory().numTensors).toBeLessThan(tensors);
+  });
+
+  it("'weak-strong': pseudo-labels from an inference pass over the weak view, experts trained on the student view", () => {
+    const lab = discImages(createRng(6), 2, 32, config);
+    const weak = discImages(createRng(7), 2, 32, config).images;
+    // The student view: the same discs with shifted and scaled colours (what colourJitter does to bytes).
+    const student = tf.tidy(() => tf.add(tf.mul(weak, 0.8), 0.3)) as tf.Tensor4D;
+    // What the step must compute, done by hand on an identical model before any update.
+    const reference = new SemiMoeModel(config, 12);
+    const expected = tf.tidy(() => {
+      const pseudo = pseudoLabels(reference.forward(weak, false));
+      const u = unsupervisedLosses(reference.forward(student, true), pseudo);
+      return [u.L1, u.L2, u.L3].map((t) => t.dataSync()[0]);
+    });
+    const model = new SemiMoeModel(config, 12);
+    const trainer = createTrainer(model);
+    const tensors = tf.memory().numTensors;
+    const got = trainer.step(lab, { images: weak, studentImages: student }, 0.5, 0.05).losses;
+    expect(got.U1).toBeCloseTo(expected[0], 4);
+    expect(got.U2).toBeCloseTo(expected[1], 4);
+    expect(got.U3).toBeCloseTo(expected[2], 4);
+    // Only optimiser state (one momentum buffer per network variable, Adam's two for the loss scalars) was added.
+    trainer.step(lab, { images: weak, studentImages: student }, 0.5, 0.05);
+    const steady = tf.memory().numTensors;
+    trainer.step(lab, { images: weak, studentImages: student }, 0.5, 0.05);
+    expect(tf.memory().numTensors).toBe(steady);
+    expect(steady).toBeGreaterThan(tensors);
+    // Same-pass pseudo-labels on the student view alone give another SDF target, so another loss.
+    // (The untrained gated mask is one class everywhere on either view, so U1 cannot tell them apart.)
+    const samePass = new SemiMoeModel(config, 12);
+    const samePassTrainer = createTrainer(samePass);
+    expect(samePassTrainer.step(lab, { images: student }, 0.5, 0.05).losses.U2).not.toBeCloseTo(got.U2, 4);
+    disposeBatch(lab);
+    tf.dispose([weak, student]);
+    for (const t of [trainer, samePassTrainer]) t.dispose();
+    for (const m of [reference, model, samePass]) m.dispose();
   });
 
   it('is reproducible: the same seed gives the same losses after 3 steps', () => {

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { SemiMoeConfig } from './config';
-import { AdaptiveLoss, supervisedLosses, unsupervisedLosses, type LossWeights, type TaskTargets } from './loss';
+import { AdaptiveLoss, pseudoLabels, supervisedLosses, unsupervisedLosses, type LossWeights, type TaskTargets } from './loss';
 import type { SemiMoeModel } from './model';
 
 export interface LabelledBatch extends TaskTargets {
@@ -18,6 +18,12 @@ export interface LabelledBatch extends TaskTargets {
 
 export interface UnlabelledBatch {
   images: tf.Tensor4D; // [B, H, W, 3] normalised
+  /**
+   * 'weak-strong' pseudo-labelling (config.ts `PseudoLabelView`): the same tiles colour-perturbed.
+   * When present, pseudo-labels come from an inference-mode pass over `images` and the experts
+   * are trained on these; when absent, both come from one pass over `images` (the reference).
+   */
+  studentImages?: tf.Tensor4D;
 }
 
 export interface StepLosses {
@@ -149,6 +155,15 @@ class Adam {
 // ---------------------------------------------------------------------------------------------
 // The trainer
 
+/** Pseudo-labels of an inference-mode pass (running BatchNorm statistics, no dropout); the caller disposes them. */
+function teacherPseudoLabels(model: SemiMoeModel, images: tf.Tensor4D): TaskTargets {
+  const [masks, sdf, bnd] = tf.tidy(() => {
+    const p = pseudoLabels(model.forward(images, false));
+    return [p.masks, p.sdf, p.bnd];
+  });
+  return { masks, sdf, bnd } as TaskTargets;
+}
+
 export interface TrainerOptions {
   /** Initial (s1, s2, s3) of the adaptive loss, e.g. from a checkpoint (default config.amolInit). */
   amolInit?: readonly number[];
@@ -171,6 +186,8 @@ export function createTrainer(model: SemiMoeModel, config: SemiMoeConfig = model
   const step = (labelled: LabelledBatch, unlabelled: UnlabelledBatch | null, unsupWeight: number, lr: number): StepResult => {
     const useUnlabelled = unlabelled !== null && unsupWeight > 0;
     let parts: tf.Tensor1D | null = null; // the reported numbers, kept out of the gradient scope
+    // Teacher view: computed before the gradient scope, so it is never on the tape.
+    const teacher = useUnlabelled && unlabelled.studentImages ? teacherPseudoLabels(model, unlabelled.images) : null;
     const { value, grads } = tf.variableGrads(() => {
       const sup = supervisedLosses(model.forward(labelled.images, true), labelled);
       const supTotal = amol.combine(sup);
@@ -178,7 +195,9 @@ export function createTrainer(model: SemiMoeModel, config: SemiMoeConfig = model
       let unsup = { L1: zero, L2: zero, L3: zero };
       let unsupTotal = zero;
       if (useUnlabelled) {
-        unsup = unsupervisedLosses(model.forward(unlabelled.images, true));
+        unsup = teacher
+          ? unsupervisedLosses(model.forward(unlabelled.studentImages!, true), teacher)
+          : unsupervisedLosses(model.forward(unlabelled.images, true));
         unsupTotal = tf.mul(amol.combine(unsup), unsupWeight);
       }
       const total = tf.add(supTotal, unsupTotal) as tf.Scalar;
@@ -186,6 +205,7 @@ export function createTrainer(model: SemiMoeModel, config: SemiMoeConfig = model
       return total;
     }, [...networkVariables, ...amol.trainableVariables]);
 
+    if (teacher) tf.dispose([teacher.masks, teacher.sdf, teacher.bnd]);
     sgd.apply(networkVariables, grads, lr);
     adam.apply(amol.trainableVariables, grads);
     tf.dispose(grads);

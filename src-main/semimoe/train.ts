@@ -23,7 +23,8 @@ import { SemiMoeModel } from './model';
 import { minGlandArea, modelForward, predictDense, startBackend, type Predictor } from './predict';
 import { createRng, deriveSeed, type Rng } from './random';
 import { learningRate, unsupWeight } from './schedule';
-import { createTrainer, type Trainer } from './step';
+import { createTrainer, type Trainer, type UnlabelledBatch } from './step';
+import { colourJitter } from './augment';
 import { writeDirAtomic, writeFileAtomic } from '../trainer/atomic-write';
 
 export interface TrainProgress {
@@ -266,12 +267,17 @@ async function rewriteCard(outDir: string, card: ModelCard): Promise<ModelCard> 
 /** One training step on freshly sampled tiles; every tensor made here is disposed here. */
 function runStep(trainer: Trainer, data: TrainingData, config: SemiMoeConfig, rng: Rng, supervisedOnly: boolean, rampWeight: number, lr: number) {
   const lab = labelledBatch(sampleTiles(data.labelled, config.batchLabelled, config.inputSize, rng), config);
-  const unl = supervisedOnly ? null : unlabelledBatch(sampleTiles(data.unlabelled, config.batchUnlabelled, config.inputSize, rng), config);
+  let unl: UnlabelledBatch | null = null;
+  if (!supervisedOnly) {
+    const tiles = sampleTiles(data.unlabelled, config.batchUnlabelled, config.inputSize, rng);
+    const student = config.pseudoLabelView === 'weak-strong' ? tiles.map((t) => colourJitter(t, rng, config.strongJitter)) : undefined;
+    unl = unlabelledBatch(tiles, config, student);
+  }
   try {
     return trainer.step(lab, unl, rampWeight, lr);
   } finally {
     tf.dispose([lab.images, lab.masks, lab.sdf, lab.bnd]);
-    if (unl) unl.images.dispose();
+    if (unl) tf.dispose(unl.studentImages ? [unl.images, unl.studentImages] : [unl.images]);
   }
 }
 
