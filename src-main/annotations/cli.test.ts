@@ -2,12 +2,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as exportCommand } from '../cli/export';
 import { run as importCommand } from '../cli/import';
 import { ProjectStore } from '../project/store';
 import { AnnotationStore } from './store';
 import { square, tempProjectDir } from './test-support';
+import { runCaptured } from '../cli/test-support';
 
 let tmp: ReturnType<typeof tempProjectDir>;
 let slidePath: string;
@@ -22,17 +23,6 @@ beforeAll(async () => {
 });
 afterAll(() => tmp.remove());
 
-async function capture(command: (argv: string[]) => Promise<number>, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await command(argv), stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
 const collection = (...polygons: ReturnType<typeof square>[]) =>
   JSON.stringify({ type: 'FeatureCollection', features: polygons.map((p) => ({ type: 'Feature', geometry: { type: 'Polygon', coordinates: p }, properties: { objectType: 'annotation' } })) });
@@ -41,7 +31,7 @@ describe('semimoe import / export', () => {
   it('imports by slide path, exports by slide id, and writes a mask', async () => {
     const input = join(tmp.dir, 'in.geojson');
     writeFileSync(input, collection(square(8, 8, 16), square(40, 8, 8)));
-    const imported = await capture(importCommand, ['--project', projectDir, '--slide', slidePath, input]);
+    const imported = await runCaptured(importCommand, ['--project', projectDir, '--slide', slidePath, input]);
     expect(imported.stderr).toBe('');
     expect(imported.code).toBe(0);
     const { slideId, imported: count } = JSON.parse(imported.stdout) as { slideId: string; imported: number };
@@ -50,7 +40,7 @@ describe('semimoe import / export', () => {
 
     const out = join(tmp.dir, 'out.geojson');
     const mask = join(tmp.dir, 'mask.png');
-    const exported = await capture(exportCommand, ['--project', projectDir, '--slide', slideId, '-o', out, '--mask', mask, '--downsample', '4', '--instances']);
+    const exported = await runCaptured(exportCommand, ['--project', projectDir, '--slide', slideId, '-o', out, '--mask', mask, '--downsample', '4', '--instances']);
     expect(exported.code).toBe(0);
     const summary = JSON.parse(exported.stdout);
     expect(summary.geojson.count).toBe(2);
@@ -76,18 +66,18 @@ describe('semimoe import / export', () => {
   it('refuses a malformed file with a JSON error on stderr and exit code 1, importing nothing', async () => {
     const bad = join(tmp.dir, 'bad.geojson');
     writeFileSync(bad, collection(square(0, 0, 4)).replace('[[0,0],[4,0]', '[[0,0],[4,"x"]'));
-    const result = await capture(importCommand, ['--project', projectDir, '--slide', slidePath, bad]);
+    const result = await runCaptured(importCommand, ['--project', projectDir, '--slide', slidePath, bad]);
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stderr).error).toMatchObject({ code: 'invalid-geojson' });
     expect(JSON.parse(result.stderr).error.message).toMatch(/feature 1/);
   });
 
   it('explains usage errors with exit code 2 and an unknown slide id with not-found', async () => {
-    expect((await capture(exportCommand, ['--project', projectDir])).code).toBe(2);
-    const unknown = await capture(exportCommand, ['--project', projectDir, '--slide', 'nope', '-o', join(tmp.dir, 'x.geojson')]);
+    expect((await runCaptured(exportCommand, ['--project', projectDir])).code).toBe(2);
+    const unknown = await runCaptured(exportCommand, ['--project', projectDir, '--slide', 'nope', '-o', join(tmp.dir, 'x.geojson')]);
     expect(unknown.code).toBe(1);
     expect(JSON.parse(unknown.stderr).error).toMatchObject({ code: 'not-found', message: expect.stringMatching(/no slide "nope"/) });
-    const noProject = await capture(exportCommand, ['--project', join(tmp.dir, 'missing'), '--slide', 'nope', '-o', join(tmp.dir, 'x.geojson')]);
+    const noProject = await runCaptured(exportCommand, ['--project', join(tmp.dir, 'missing'), '--slide', 'nope', '-o', join(tmp.dir, 'x.geojson')]);
     expect(JSON.parse(noProject.stderr).error.message).toMatch(/No project folder/);
   });
 });

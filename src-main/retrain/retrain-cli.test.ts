@@ -1,9 +1,10 @@
 /** `semimoe retrain` on a sample project: a real (tiny) run, activated with --activate. */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainingFinished } from '../api/contract';
 import { run as retrainCommand } from '../cli/retrain';
 import { StudioEngine } from '../engine/studio-engine';
 import { sampleProject, type SampleProject } from './test-support';
+import { runCaptured } from '../cli/test-support';
 
 let project: SampleProject;
 beforeAll(async () => {
@@ -13,23 +14,12 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => project?.remove());
 
-async function capture(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await retrainCommand(argv), stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
 describe('semimoe retrain', () => {
   it(
     'fine-tunes, prints both models\' metrics, and activates the new version with --activate',
     async () => {
-      const { code, stdout, stderr } = await capture(['--project', project.projectDir, '--budget', '2', '--backend', 'wasm', '--activate', '--json']);
+      const { code, stdout, stderr } = await runCaptured(retrainCommand, ['--project', project.projectDir, '--budget', '2', '--backend', 'wasm', '--activate', '--json']);
       expect(code, stderr).toBe(0);
       const result = JSON.parse(stdout) as TrainingFinished;
       expect(result.status).toBe('done');
@@ -48,7 +38,7 @@ describe('semimoe retrain', () => {
   );
 
   it('says what is wrong with a folder that is not a project', async () => {
-    const { code, stderr } = await capture(['--project', project.root]);
+    const { code, stderr } = await runCaptured(retrainCommand, ['--project', project.root]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/is not a Semi-MoE Studio project/);
   });

@@ -2,9 +2,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as simulateCommand } from '../cli/simulate';
 import { writeSyntheticGlasFolder } from '../semimoe/glas';
+import { runCaptured } from '../cli/test-support';
 
 let dir: string;
 beforeAll(async () => {
@@ -13,17 +14,6 @@ beforeAll(async () => {
 });
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
-async function capture(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await simulateCommand(argv), stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
 describe('semimoe simulate', () => {
   it(
@@ -31,7 +21,7 @@ describe('semimoe simulate', () => {
     async () => {
       const work = path.join(dir, 'work');
       const args = ['--data', path.join(dir, 'data'), '--rounds', '2', '--fields-per-round', '1', '--steps-per-round', '1', '--validation', '1'];
-      const { code, stdout, stderr } = await capture([...args, '--strategy', 'uncertainty', '--backend', 'wasm', '--seed', '2', '--work', work, '--json']);
+      const { code, stdout, stderr } = await runCaptured(simulateCommand, [...args, '--strategy', 'uncertainty', '--backend', 'wasm', '--seed', '2', '--work', work, '--json']);
       expect(code, stderr).toBe(0);
       const result = JSON.parse(stdout) as { strategy: string; pool: number; validation: number; rounds: { round: number; labelledFields: number; dice: number; steps: number; picked: string[] }[] };
       expect(result).toMatchObject({ strategy: 'uncertainty', pool: 5, validation: 1 });
@@ -52,7 +42,7 @@ describe('semimoe simulate', () => {
   );
 
   it('refuses an unknown strategy', async () => {
-    const { code, stderr } = await capture(['--data', dir, '--strategy', 'best', '--rounds', '1', '--fields-per-round', '1']);
+    const { code, stderr } = await runCaptured(simulateCommand, ['--data', dir, '--strategy', 'best', '--rounds', '1', '--fields-per-round', '1']);
     expect(code).toBe(2);
     expect(stderr).toMatch(/--strategy: expected uncertainty or random/);
   });

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { run as info } from '../cli/info';
 import { run as tile } from '../cli/tile';
 import { compareBytes, cropRgba, makeTempDir, rgbToRgba, testPattern } from './test-support';
+import { runCaptured } from '../cli/test-support';
 
 let tmp: { dir: string; remove: () => Promise<void> };
 let slide: string;
@@ -24,20 +25,10 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Runs a command with stdout and stderr captured. */
-async function capture(command: (argv: string[]) => Promise<number>, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  const code = await command(argv);
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
 
 describe('semimoe info', () => {
   it('prints the metadata as JSON', async () => {
-    const { code, stdout } = await capture(info, [slide]);
+    const { code, stdout } = await runCaptured(info, [slide]);
     expect(code).toBe(0);
     const printed = JSON.parse(stdout);
     expect(printed).toMatchObject({ width: 700, height: 500, vendor: 'generic-tiff', format: 'generic-tiff', objectivePower: null, associatedImages: [] });
@@ -47,18 +38,18 @@ describe('semimoe info', () => {
   });
 
   it('reports a missing file as a JSON error on stderr with exit code 1, and bad usage with 2', async () => {
-    const missing = await capture(info, [join(tmp.dir, 'nope.svs')]);
+    const missing = await runCaptured(info, [join(tmp.dir, 'nope.svs')]);
     expect(missing.code).toBe(1);
     expect(missing.stdout).toBe('');
     expect(JSON.parse(missing.stderr).error.code).toBe('not-found');
-    expect((await capture(info, [])).code).toBe(2);
+    expect((await runCaptured(info, [])).code).toBe(2);
   });
 });
 
 describe('semimoe tile', () => {
   it('writes a region with read_region semantics, transparent outside', async () => {
     const out = join(tmp.dir, 'region.png');
-    const { code, stdout } = await capture(tile, [slide, '--x', '-10', '--y', '480', '--width', '50', '--height', '40', '-o', out]);
+    const { code, stdout } = await runCaptured(tile, [slide, '--x', '-10', '--y', '480', '--width', '50', '--height', '40', '-o', out]);
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ output: out, x: -10, y: 480, level: 0, width: 50, height: 40 });
     const { data, info: size } = await sharp(out).raw().toBuffer({ resolveWithObject: true });
@@ -70,8 +61,8 @@ describe('semimoe tile', () => {
   });
 
   it('refuses a missing option with exit code 2 and a level that does not exist with a JSON error', async () => {
-    expect((await capture(tile, [slide, '--x', '0', '--y', '0', '--width', '5', '-o', join(tmp.dir, 'x.png')])).code).toBe(2);
-    const badLevel = await capture(tile, [slide, '--x', '0', '--y', '0', '--width', '5', '--height', '5', '--level', '9', '-o', join(tmp.dir, 'x.png')]);
+    expect((await runCaptured(tile, [slide, '--x', '0', '--y', '0', '--width', '5', '-o', join(tmp.dir, 'x.png')])).code).toBe(2);
+    const badLevel = await runCaptured(tile, [slide, '--x', '0', '--y', '0', '--width', '5', '--height', '5', '--level', '9', '-o', join(tmp.dir, 'x.png')]);
     expect(badLevel.code).toBe(1);
     expect(JSON.parse(badLevel.stderr).error.message).toMatch(/Level 9 does not exist/);
   });
