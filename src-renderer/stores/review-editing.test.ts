@@ -1,14 +1,13 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { EditResult, Gland, ReviewField, SlideInfo } from '../../src-main/api/contract';
-import { createWebApi } from '../api';
-import { setApi } from '../composables/useApi';
 import { useEditingStore } from './editing';
 import { useGlandStore } from './glands';
 import { useNoticeStore } from './notices';
 import { predictionRegion } from './prediction';
 import { sortFields, useReviewStore } from './review';
 import { useSlideStore } from './slides';
+import { fakeEngine } from './fake-engine.test-support';
 
 const SLIDE: SlideInfo = {
   id: 'ssssssssssssssss', path: '/data/s.svs', name: 's.svs', format: 'aperio-svs', vendor: 'aperio', width: 10000, height: 8000,
@@ -27,31 +26,6 @@ function field(id: string, rank: number | null, score: number | null): ReviewFie
   return { id, slideId: SLIDE.id, region: { x: rank ?? 0, y: 0, width: 1000, height: 1000 }, split: 'train', status: 'queued', score, rank };
 }
 
-type Handler = (body: Record<string, unknown>) => unknown;
-
-/** The real web client over a fake engine answering the given channels. */
-function engine(handlers: Record<string, Handler>): { calls: { channel: string; body: Record<string, unknown> }[] } {
-  const calls: { channel: string; body: Record<string, unknown> }[] = [];
-  setApi(
-    createWebApi({
-      fetch: async (url, init) => {
-        const channel = decodeURIComponent(url.slice('/api/'.length));
-        const body = JSON.parse(String(init?.body ?? '{}'));
-        calls.push({ channel, body });
-        const handler = handlers[channel];
-        if (!handler) return new Response(JSON.stringify({ error: { code: 'not-found', message: `no ${channel}` } }), { status: 404 });
-        try {
-          return new Response(JSON.stringify(await handler(body)), { status: 200 });
-        } catch (e) {
-          const err = e as { code: string; message: string };
-          return new Response(JSON.stringify({ error: { code: err.code, message: err.message } }), { status: 409 });
-        }
-      },
-    }),
-  );
-  return { calls };
-}
-
 async function openSlide(): Promise<void> {
   await useSlideStore().openPath(SLIDE.path);
   useGlandStore().reset(SLIDE.id);
@@ -64,7 +38,7 @@ describe('useGlandStore', () => {
   beforeEach(() => setActivePinia(createPinia()));
 
   it('fetches a view with a margin once, then serves pans inside it from the index', async () => {
-    const { calls } = engine({ 'slides:open': () => SLIDE, 'slides:recent': () => [], 'glands:query': () => [gland('a', 100, 100), gland('b', 3000, 3000)] });
+    const { calls } = fakeEngine({ 'slides:open': () => SLIDE, 'slides:recent': () => [], 'glands:query': () => [gland('a', 100, 100), gland('b', 3000, 3000)] });
     await openSlide();
     const glands = useGlandStore();
     await glands.ensureView([0, 0, 1000, 1000], LIMIT);
@@ -78,7 +52,7 @@ describe('useGlandStore', () => {
 
   it('drops glands the engine no longer returns for a region, and applies edit results', async () => {
     let answer = [gland('a', 100, 100), gland('b', 300, 300)];
-    engine({ 'slides:open': () => SLIDE, 'slides:recent': () => [], 'glands:query': () => answer });
+    fakeEngine({ 'slides:open': () => SLIDE, 'slides:recent': () => [], 'glands:query': () => answer });
     await openSlide();
     const glands = useGlandStore();
     await glands.ensureView([0, 0, 1000, 1000], LIMIT);
@@ -97,7 +71,7 @@ describe('useGlandStore', () => {
   it('discards a fetch that an edit overtook, and asks again', async () => {
     let release: () => void = () => {};
     let n = 0;
-    const { calls } = engine({
+    const { calls } = fakeEngine({
       'slides:open': () => SLIDE,
       'slides:recent': () => [],
       'glands:query': async () => {
@@ -127,7 +101,7 @@ describe('useReviewStore', () => {
   });
 
   it('steps through fields in queue order and stops at the ends', async () => {
-    engine({ 'slides:open': () => SLIDE, 'slides:recent': () => [], 'queue:list': () => [field('b', 2, 0.5), field('a', 1, 0.8), field('c', 3, 0.1)] });
+    fakeEngine({ 'slides:open': () => SLIDE, 'slides:recent': () => [], 'queue:list': () => [field('b', 2, 0.5), field('a', 1, 0.8), field('c', 3, 0.1)] });
     await openSlide();
     const review = useReviewStore();
     await review.load(SLIDE.id);
@@ -142,7 +116,7 @@ describe('useReviewStore', () => {
   });
 
   it('on a conflict asks, then retries with acceptProposed', async () => {
-    const { calls } = engine({
+    const { calls } = fakeEngine({
       'slides:open': () => SLIDE,
       'slides:recent': () => [],
       'queue:list': () => [field('a', 1, 0.8)],
@@ -171,7 +145,7 @@ describe('useEditingStore', () => {
 
   it('applies edits in order, shows the stored result, and selects what was created', async () => {
     const order: string[] = [];
-    engine({
+    fakeEngine({
       'slides:open': () => SLIDE,
       'slides:recent': () => [],
       'glands:edit': async (body) => {
@@ -203,7 +177,7 @@ describe('useEditingStore', () => {
   });
 
   it('reports a refused edit and keeps going', async () => {
-    engine({ 'slides:open': () => SLIDE, 'slides:recent': () => [] });
+    fakeEngine({ 'slides:open': () => SLIDE, 'slides:recent': () => [] });
     await openSlide();
     const editing = useEditingStore();
     editing.select(['a']);

@@ -1,11 +1,10 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ModelVersionInfo, TrainingFinished, TrainingProgress, TrainingStatus } from '../../src-main/api/contract';
-import { createWebApi } from '../api';
-import { setApi } from '../composables/useApi';
 import { useModelStore } from './models';
 import { useNoticeStore } from './notices';
 import { EMPTY_RUN, formatDuration, reduceProgress, termNames, thin, useTrainingStore, type ProgressPoint } from './training';
+import { fakeEngine } from './fake-engine.test-support';
 
 function progress(step: number, jobId = 'job1', extra: Partial<TrainingProgress> = {}): TrainingProgress {
   return {
@@ -73,38 +72,6 @@ describe('formatDuration', () => {
   });
 });
 
-type Handler = (body: Record<string, unknown>) => unknown;
-
-/** The real web client over a fake engine, with an event stream the test pushes into. */
-function engine(handlers: Record<string, Handler>) {
-  const calls: { channel: string; body: Record<string, unknown> }[] = [];
-  const listeners = new Map<string, ((m: { data: string }) => void)[]>();
-  setApi(
-    createWebApi({
-      fetch: async (url, init) => {
-        const channel = decodeURIComponent(url.slice('/api/'.length));
-        const body = JSON.parse(String(init?.body ?? '{}'));
-        calls.push({ channel, body });
-        const handler = handlers[channel];
-        if (!handler) return new Response(JSON.stringify({ error: { code: 'not-found', message: `no ${channel}` } }), { status: 404 });
-        try {
-          return new Response(JSON.stringify(await handler(body)), { status: 200 });
-        } catch (e) {
-          const err = e as { code: string; message: string };
-          return new Response(JSON.stringify({ error: { code: err.code, message: err.message } }), { status: 409 });
-        }
-      },
-      eventSource: () =>
-        ({
-          addEventListener: (name: string, fn: (m: { data: string }) => void) => listeners.set(name, [...(listeners.get(name) ?? []), fn]),
-          close: () => undefined,
-        }) as unknown as EventSource,
-    }),
-  );
-  const emit = (name: string, payload: unknown) => listeners.get(name)?.forEach((fn) => fn({ data: JSON.stringify(payload) }));
-  return { calls, emit };
-}
-
 const flush = () => new Promise((r) => setTimeout(r, 0));
 const STATUS: TrainingStatus = { running: false, jobId: null, progress: null, last: null, data: { labelledFields: 2, validationFields: 1 } };
 
@@ -113,7 +80,7 @@ describe('useTrainingStore', () => {
 
   it('starts with the budget, charts progress events, and on done lists the new version', async () => {
     const versions = [version('a', true, 0.7)];
-    const { calls, emit } = engine({
+    const { calls, emit } = fakeEngine({
       'train:start': () => ({ jobId: 'job1' }),
       'train:status': () => STATUS,
       'models:list': () => versions,
@@ -143,7 +110,7 @@ describe('useTrainingStore', () => {
   });
 
   it('reports a refused start as an error notice and stays idle', async () => {
-    engine({ 'train:start': () => Promise.reject({ code: 'invalid-request', message: 'No done training fields' }) });
+    fakeEngine({ 'train:start': () => Promise.reject({ code: 'invalid-request', message: 'No done training fields' }) });
     const training = useTrainingStore();
     expect(await training.start()).toBe(false);
     expect(training.status).toBe('idle');
@@ -151,7 +118,7 @@ describe('useTrainingStore', () => {
   });
 
   it('a failed run is an error notice; a cancelled one is information', async () => {
-    const { emit } = engine({ 'models:list': () => [], 'train:status': () => STATUS });
+    const { emit } = fakeEngine({ 'models:list': () => [], 'train:status': () => STATUS });
     const training = useTrainingStore();
     training.listen();
     emit('train:finished', { jobId: 'j', status: 'failed', message: 'The trainer process exited (killed)', candidate: null, previous: null });
@@ -163,7 +130,7 @@ describe('useTrainingStore', () => {
   });
 
   it('picks up a run already going from train:status', async () => {
-    engine({ 'train:status': () => ({ ...STATUS, running: true, jobId: 'job7', progress: progress(12, 'job7') }) });
+    fakeEngine({ 'train:status': () => ({ ...STATUS, running: true, jobId: 'job7', progress: progress(12, 'job7') }) });
     const training = useTrainingStore();
     await training.load();
     expect(training.status).toBe('training');
@@ -175,7 +142,7 @@ describe('useTrainingStore', () => {
 
   it('cancels, and goes back to training when the engine refuses', async () => {
     let refuse = true;
-    const { calls } = engine({
+    const { calls } = fakeEngine({
       'train:start': () => ({ jobId: 'job1' }),
       'train:cancel': () => (refuse ? Promise.reject({ code: 'internal', message: 'trainer busy' }) : { cancelled: true }),
     });
@@ -191,7 +158,7 @@ describe('useTrainingStore', () => {
 
   it('activating the candidate makes it the active version', async () => {
     let versions = [version('a', true, 0.7), version('bb', false, 0.8)];
-    const { calls } = engine({
+    const { calls } = fakeEngine({
       'models:activate': (body) => (versions = versions.map((v) => ({ ...v, active: v.id === body.id }))),
     });
     const training = useTrainingStore();
