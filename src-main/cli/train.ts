@@ -19,6 +19,8 @@ A validation split is held out of DIR; the best step and threshold are chosen on
   --seed S              random seed (default 1)
   --pseudo-labels V     same-pass (reference) | weak-strong (teacher pass on the tile,
                         experts trained on a colour-perturbed copy)
+  --teacher-ema D       weak-strong teacher = moving average of the weights, decay D
+                        (0 = the model itself, default)
   --width W             U-Net base width
   --input-size S        training tile side in pixels
   --mpp M               model resolution in micrometres per pixel
@@ -42,6 +44,7 @@ export async function run(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       width: { type: 'string' },
       'pseudo-labels': { type: 'string' },
+      'teacher-ema': { type: 'string' },
       'input-size': { type: 'string' },
       mpp: { type: 'string' },
       'source-mpp': { type: 'string' },
@@ -63,7 +66,9 @@ export async function run(argv: string[]): Promise<number> {
     const steps = num('steps', values.steps, (n) => Number.isInteger(n) && n > 0);
     const epochs = num('epochs', values.epochs, (n) => n > 0);
     const minutes = num('minutes', values.minutes, (n) => n > 0);
-    const config: { width?: number; inputSize?: number; mpp?: number; pseudoLabelView?: PseudoLabelView } = {};
+    const config: { width?: number; inputSize?: number; mpp?: number; pseudoLabelView?: PseudoLabelView; teacherEmaDecay?: number } = {};
+    const ema = num('teacher-ema', values['teacher-ema'], (n) => n >= 0 && n < 1);
+    if (ema !== undefined) config.teacherEmaDecay = ema;
     const view = values['pseudo-labels'];
     if (view !== undefined && view !== 'same-pass' && view !== 'weak-strong') throw new Error(`--pseudo-labels: invalid value "${view}" (same-pass or weak-strong)`);
     if (view !== undefined) config.pseudoLabelView = view;

@@ -68,6 +68,12 @@ export interface SemiMoeConfig {
   readonly pseudoLabelView: PseudoLabelView;
   /** Strength of the colour perturbation of the 'weak-strong' student view (0..1). */
   readonly strongJitter: number;
+  /**
+   * 'weak-strong' teacher: 0 = the model being trained; d in (0, 1) = an exponential moving
+   * average of its weights, t <- d t + (1 - d) w after every step (mean teacher, Tarvainen and
+   * Valpola 2017), which steadies the pseudo-labels between noisy SGD steps.
+   */
+  readonly teacherEmaDecay: number;
 
   // ---- optimisation ----
   /**
@@ -125,6 +131,7 @@ export const DEFAULT_CONFIG: SemiMoeConfig = Object.freeze({
   unsupMax: 0.5,
   pseudoLabelView: 'same-pass',
   strongJitter: 0.3,
+  teacherEmaDecay: 0,
 
   lr: 0.5,
   momentum: 0.9,
@@ -161,6 +168,7 @@ export function validateConfig(c: SemiMoeConfig): void {
   if (!['reference-amol', 'kendall', 'fixed'].includes(c.lossForm)) fail(`unknown lossForm ${c.lossForm}`);
   if (!['same-pass', 'weak-strong'].includes(c.pseudoLabelView)) fail(`unknown pseudoLabelView ${c.pseudoLabelView}`);
   if (!(c.strongJitter >= 0 && c.strongJitter <= 1)) fail('strongJitter must be in [0, 1]');
+  if (!(c.teacherEmaDecay >= 0 && c.teacherEmaDecay < 1)) fail('teacherEmaDecay must be in [0, 1)');
   if (!(c.lr > 0) || !(c.amolLr > 0)) fail('learning rates must be positive');
   if (!(c.warmupEpochs >= 0) || !(c.halveEvery > 0) || !(c.epochs > 0)) fail('bad schedule');
   if (c.batchLabelled < 1 || c.batchUnlabelled < 0) fail('bad batch sizes');

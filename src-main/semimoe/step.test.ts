@@ -153,6 +153,27 @@ describe('createTrainer', () => {
     for (const m of [reference, model, samePass]) m.dispose();
   });
 
+  it('keeps a mean teacher: after each step its weights are d * teacher + (1 - d) * student', () => {
+    const emaConfig = makeConfig({ ...config, pseudoLabelView: 'weak-strong', teacherEmaDecay: 0.9 });
+    const model = new SemiMoeModel(emaConfig, 13);
+    const kernel = model.variables.experts.seg[0];
+    const before = kernel.dataSync().slice();
+    const trainer = createTrainer(model);
+    const lab = discImages(createRng(8), 2, 32, emaConfig);
+    const weak = discImages(createRng(9), 2, 32, emaConfig).images;
+    trainer.step(lab, { images: weak, studentImages: weak }, 0.5, 0.05);
+    const after = kernel.dataSync();
+    expect(after).not.toEqual(before);
+    // The teacher is a second model; its kernel is found by the student kernel's logical name.
+    const name = [...model.namedVariables()].find(([, v]) => v === kernel)![0];
+    const teacherKernel = trainer.teacher!.namedVariables().get(name)!.dataSync();
+    for (let i = 0; i < 20; i++) expect(teacherKernel[i]).toBeCloseTo(0.9 * before[i] + 0.1 * after[i], 5);
+    disposeBatch(lab);
+    weak.dispose();
+    trainer.dispose();
+    model.dispose();
+  });
+
   it('is reproducible: the same seed gives the same losses after 3 steps', () => {
     const run = (seed: number) => {
       const model = new SemiMoeModel(config, seed);

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SemiMoeConfig } from './config';
 import { AdaptiveLoss, pseudoLabels, supervisedLosses, unsupervisedLosses, type LossWeights, type TaskTargets } from './loss';
-import type { SemiMoeModel } from './model';
+import { SemiMoeModel } from './model';
 
 export interface LabelledBatch extends TaskTargets {
   images: tf.Tensor4D; // [B, H, W, 3] normalised
@@ -57,6 +57,8 @@ export interface Trainer {
    */
   step(labelled: LabelledBatch, unlabelled: UnlabelledBatch | null, unsupWeight: number, lr: number): StepResult;
   readonly amol: AdaptiveLoss;
+  /** The mean teacher (config.teacherEmaDecay > 0), else null. */
+  readonly teacher: SemiMoeModel | null;
   /** Steps taken so far. */
   readonly steps: number;
   /** Frees optimiser state and the adaptive loss (not the model). */
@@ -155,6 +157,38 @@ class Adam {
 // ---------------------------------------------------------------------------------------------
 // The trainer
 
+/**
+ * A mean teacher: a second model whose every variable (BatchNorm running statistics included)
+ * follows the student's as an exponential moving average.
+ */
+class EmaTeacher {
+  readonly model: SemiMoeModel;
+  private readonly pairs: [tf.Variable, tf.Variable][] = [];
+
+  constructor(
+    student: SemiMoeModel,
+    private readonly decay: number,
+  ) {
+    this.model = new SemiMoeModel(student.config, student.config.seed);
+    const own = this.model.namedVariables();
+    for (const [name, v] of student.namedVariables()) {
+      const t = own.get(name)!;
+      t.assign(v);
+      this.pairs.push([t, v]);
+    }
+  }
+
+  update(): void {
+    tf.tidy(() => {
+      for (const [t, v] of this.pairs) t.assign(tf.add(tf.mul(t, this.decay), tf.mul(v, 1 - this.decay)));
+    });
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
 /** Pseudo-labels of an inference-mode pass (running BatchNorm statistics, no dropout); the caller disposes them. */
 function teacherPseudoLabels(model: SemiMoeModel, images: tf.Tensor4D): TaskTargets {
   const [masks, sdf, bnd] = tf.tidy(() => {
@@ -181,13 +215,14 @@ export function createTrainer(model: SemiMoeModel, config: SemiMoeConfig = model
   const sgd = new SgdMomentum(config.momentum, config.weightDecay);
   const adam = new Adam(config.amolLr, config.amolWeightDecay);
   const networkVariables = model.trainableVariables();
+  const ema = config.teacherEmaDecay > 0 ? new EmaTeacher(model, config.teacherEmaDecay) : null;
   let steps = 0;
 
   const step = (labelled: LabelledBatch, unlabelled: UnlabelledBatch | null, unsupWeight: number, lr: number): StepResult => {
     const useUnlabelled = unlabelled !== null && unsupWeight > 0;
     let parts: tf.Tensor1D | null = null; // the reported numbers, kept out of the gradient scope
     // Teacher view: computed before the gradient scope, so it is never on the tape.
-    const teacher = useUnlabelled && unlabelled.studentImages ? teacherPseudoLabels(model, unlabelled.images) : null;
+    const teacher = useUnlabelled && unlabelled.studentImages ? teacherPseudoLabels(ema?.model ?? model, unlabelled.images) : null;
     const { value, grads } = tf.variableGrads(() => {
       const sup = supervisedLosses(model.forward(labelled.images, true), labelled);
       const supTotal = amol.combine(sup);
@@ -208,6 +243,7 @@ export function createTrainer(model: SemiMoeModel, config: SemiMoeConfig = model
     if (teacher) tf.dispose([teacher.masks, teacher.sdf, teacher.bnd]);
     sgd.apply(networkVariables, grads, lr);
     adam.apply(amol.trainableVariables, grads);
+    ema?.update();
     tf.dispose(grads);
     value.dispose();
     steps++;
@@ -223,10 +259,12 @@ export function createTrainer(model: SemiMoeModel, config: SemiMoeConfig = model
   return {
     step,
     amol,
+    teacher: ema?.model ?? null,
     get steps() {
       return steps;
     },
     dispose() {
+      ema?.dispose();
       sgd.dispose();
       adam.dispose();
       amol.dispose();
