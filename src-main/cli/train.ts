@@ -17,6 +17,9 @@ A validation split is held out of DIR; the best step and threshold are chosen on
   --validation F        validation fraction (default 0.15)
   --backend B           auto | tensorflow-gpu | tensorflow | wasm | cpu (default auto)
   --seed S              random seed (default 1)
+  --init MODEL_DIR      start from this model's weights and learned loss weights (its
+                        architecture is kept); e.g. semi-supervised rounds after a supervised start
+  --lr LR               network learning rate (default 0.5; 0.05 suits --init)
   --pseudo-labels V     same-pass (reference) | weak-strong (teacher pass on the tile,
                         experts trained on a colour-perturbed copy)
   --teacher-ema D       weak-strong teacher = moving average of the weights, decay D
@@ -42,6 +45,8 @@ export async function run(argv: string[]): Promise<number> {
       validation: { type: 'string' },
       backend: { type: 'string', default: 'auto' },
       seed: { type: 'string' },
+      init: { type: 'string' },
+      lr: { type: 'string' },
       width: { type: 'string' },
       'pseudo-labels': { type: 'string' },
       'teacher-ema': { type: 'string' },
@@ -66,7 +71,9 @@ export async function run(argv: string[]): Promise<number> {
     const steps = num('steps', values.steps, (n) => Number.isInteger(n) && n > 0);
     const epochs = num('epochs', values.epochs, (n) => n > 0);
     const minutes = num('minutes', values.minutes, (n) => n > 0);
-    const config: { width?: number; inputSize?: number; mpp?: number; pseudoLabelView?: PseudoLabelView; teacherEmaDecay?: number } = {};
+    const config: { width?: number; inputSize?: number; mpp?: number; pseudoLabelView?: PseudoLabelView; teacherEmaDecay?: number; lr?: number } = {};
+    const lr = num('lr', values.lr, (n) => n > 0);
+    if (lr !== undefined) config.lr = lr;
     const ema = num('teacher-ema', values['teacher-ema'], (n) => n >= 0 && n < 1);
     if (ema !== undefined) config.teacherEmaDecay = ema;
     const view = values['pseudo-labels'];
@@ -90,6 +97,7 @@ export async function run(argv: string[]): Promise<number> {
       seed: num('seed', values.seed, Number.isInteger),
       sourceMpp: num('source-mpp', values['source-mpp'], (n) => n > 0),
       backend: values.backend,
+      initFrom: values.init ? resolve(values.init) : undefined,
       config,
     };
   } catch (e) {

@@ -6,7 +6,8 @@
  * held out first and never picked. Every round picks K fields, an oracle "corrects" them with
  * their true masks, the model is fine-tuned from the previous round's weights on all fields
  * picked so far (labelled) and the rest of the pool (unlabelled) for a fixed time, and its
- * pixel Dice on the validation set is recorded. Round 1 picks at random under both strategies
+ * pixel Dice on the validation set is recorded (the round's last weights at threshold 0.5: no
+ * checkpoint or threshold is chosen on the validation set). Round 1 picks at random under both strategies
  * (there is no model to be uncertain yet unless --init gives one), so both start from the same
  * fields; from round 2 the uncertainty strategy ranks the unpicked pool with the same score and
  * diversity ranking as the app's queue (inference/uncertainty.ts, inference/queue.ts).
@@ -150,7 +151,11 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
       const trained = await trainSemiMoe({
         dataDir: roundDir,
         labeledFraction: 1,
-        validationDir: valDir,
+        // No validation inside the round: the round's last weights are scored once below, at
+        // the default threshold. Picking the best step and threshold on the validation set
+        // each round would select on the very numbers being compared (and cost ten passes
+        // over it per round).
+        validationFraction: 0,
         supervisedOnly: unlabelled.length === 0,
         outDir,
         timeBudgetSeconds: opts.stepsPerRound ? undefined : opts.budgetPerRoundSeconds,
