@@ -29,7 +29,8 @@ model for a fixed time and reports Dice on a held-out validation set.
   --validation N           validation images held out (default 15%)
   --pool N                 use only N pool images (a seeded sample)
   --unlabelled N           unlabelled fields per round (default 16)
-  --lr LR                  learning rate of every round
+  --lr LR                  learning rate of every round (default: 0.5 for a fresh model, then
+                           the app's fine-tune rate 0.05 from the previous round's model)
   --backend B              auto | tensorflow-gpu | tensorflow | wasm | cpu (default auto)
   --work DIR               working folder (default: a temporary one, removed at the end)
   --json                   print the result as JSON on stdout
