@@ -10,7 +10,11 @@
  * checkpoint or threshold is chosen on the validation set). Round 1 picks at random under both strategies
  * (there is no model to be uncertain yet unless --init gives one), so both start from the same
  * fields; from round 2 the uncertainty strategy ranks the unpicked pool with the same score and
- * diversity ranking as the app's queue (inference/uncertainty.ts, inference/queue.ts).
+ * diversity ranking as the app's queue (inference/uncertainty.ts, inference/queue.ts). Fields
+ * here are separate images, so spatial diversity says nothing; they carry appearance vectors
+ * (`fieldAppearance`) instead. The app's queue builder does not compute those yet (its fields
+ * share a slide, where spatial diversity stands in for them): wiring them in needs colour and
+ * probability grids in the prediction result files next to the uncertainty grid.
  *
  * Everything runs in this process: the simulation is a measurement, not the app.
  */
