@@ -71,6 +71,13 @@ describe('appearance diversity in the queue', () => {
     expect(ranked.map((f) => f.rank)).toEqual([1, 2, 3, 4]);
   });
 
+  it('with information density, prefers a typical field to an outlier of the same uncertainty', () => {
+    // f9 is alone at one end of feature space; f1 sits among f2-f4, which are less uncertain.
+    const fields = [far('f9', 0.8, [5, 5]), far('f1', 0.78, [0, 0]), far('f2', 0.3, [0.1, 0]), far('f3', 0.3, [0, 0.1]), far('f4', 0.3, [0.1, 0.1])];
+    expect(rankFields(fields)[0].id).toBe('f9');
+    expect(rankFields(fields, { densityWeight: 1 })[0].id).toBe('f1');
+  });
+
   it('counts done fields by appearance too, and refuses feature vectors of different lengths', () => {
     const fields = [far('f1', 0.9, [1, 0.2]), far('f3', 0.6, [0.2, 0.8]), far('f4', 0.3, [0.5, 0.5])];
     const done = [{ x: 5e8, y: 0, width: 500, height: 500, features: [1, 0.21] }];

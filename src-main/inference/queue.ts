@@ -48,6 +48,14 @@ export interface RankOptions {
    * (default: the median distance between candidates, so the kernel adapts to the spread).
    */
   featureRadius?: number;
+  /**
+   * Information density (Settles and Craven 2008): each score is multiplied by the field's mean
+   * feature-space similarity to all candidates, raised to this power, so typical fields win over
+   * outliers of the same uncertainty (0 = off, the default; needs features). In the simulation
+   * plain uncertainty picked the atypical tail (three poorly differentiated carcinomas in one
+   * round of four) and lost to random choice.
+   */
+  densityWeight?: number;
 }
 
 const centre = (f: { x: number; y: number; width: number; height: number }): [number, number] => [f.x + f.width / 2, f.y + f.height / 2];
@@ -70,6 +78,8 @@ export function rankFields(fields: readonly ScoredField[], opts: RankOptions = {
     }
   };
   (opts.done ?? []).forEach((f, k) => absorb(centre(f), appearance?.done[k] ?? null));
+  const density = appearance && opts.densityWeight ? meanSimilarity(appearance.fields, featureRadius) : null;
+  const base = fields.map((f, i) => (density ? f.score * density[i] ** opts.densityWeight! : f.score));
   const taken = new Uint8Array(fields.length);
   const ranked: RankedField[] = [];
   for (let rank = 1; rank <= fields.length; rank++) {
@@ -77,7 +87,7 @@ export function rankFields(fields: readonly ScoredField[], opts: RankOptions = {
     let bestScore = -Infinity;
     for (let i = 0; i < fields.length; i++) {
       if (taken[i]) continue;
-      const adjusted = fields[i].score * (1 - penalty * similarity[i]);
+      const adjusted = base[i] * (1 - penalty * similarity[i]);
       // Ties go to the earlier field, so the order is deterministic.
       if (adjusted > bestScore) {
         bestScore = adjusted;
@@ -112,6 +122,18 @@ function standardisedFeatures(
     fields: fields.map((f) => z(f.features!)),
     done: done.map((d) => (d.features?.length === dims ? z(d.features) : null)),
   };
+}
+
+/** Each vector's mean kernel similarity to all vectors (itself included, so never 0). */
+function meanSimilarity(vectors: readonly Float64Array[], radius: number): Float64Array {
+  const out = new Float64Array(vectors.length);
+  if (!(radius > 0)) return out.fill(1);
+  for (let i = 0; i < vectors.length; i++) {
+    let sum = 0;
+    for (const v of vectors) sum += Math.exp(-((distance(vectors[i], v) / radius) ** 2));
+    out[i] = sum / vectors.length;
+  }
+  return out;
 }
 
 function distance(a: Float64Array, b: Float64Array): number {

@@ -228,7 +228,7 @@ async function byUncertainty(modelDir: string, fields: readonly Field[], done: r
     const doneScored: ScoredField[] = [];
     for (const f of done) doneScored.push(await describe(f));
     const byName = new Map(fields.map((f) => [f.name, f]));
-    return rankFields(scored, { done: doneScored })
+    return rankFields(scored, { done: doneScored, densityWeight: 1 })
       .slice(0, k)
       .map((r) => byName.get(r.id)!);
   } finally {
