@@ -13,8 +13,9 @@
  * fraction). Similarity is then the larger of the spatial kernel and the same kernel over
  * feature distance, so ten uncertain fields that look alike (one stain batch, one artefact)
  * do not fill the queue either, even when they are far apart or on different slides.
- * Without this, the simulation (retrain/simulate.ts) showed top-uncertainty picks losing to
- * random picks: they bunched on one kind of tissue.
+ * Added because, in the simulation (retrain/simulate.ts), top-uncertainty picks bunched on one
+ * kind of tissue and lost to random picks; with it they still did not beat random there
+ * (measurements in the issue 6 notes), so it is a start, not a solved problem.
  */
 
 export interface ScoredField {
@@ -51,9 +52,9 @@ export interface RankOptions {
   /**
    * Information density (Settles and Craven 2008): each score is multiplied by the field's mean
    * feature-space similarity to all candidates, raised to this power, so typical fields win over
-   * outliers of the same uncertainty (0 = off, the default; needs features). In the simulation
-   * plain uncertainty picked the atypical tail (three poorly differentiated carcinomas in one
-   * round of four) and lost to random choice.
+   * outliers of the same uncertainty (0 = off, the default; needs features). Tried because in
+   * the simulation plain uncertainty picked the atypical tail (three poorly differentiated
+   * carcinomas in one round of four); on two seeds it did not make the queue beat random either.
    */
   densityWeight?: number;
 }
