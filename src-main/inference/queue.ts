@@ -73,8 +73,8 @@ export function rankFields(fields: readonly ScoredField[], opts: RankOptions = {
   const absorb = (c: [number, number], features: Float64Array | null) => {
     for (let i = 0; i < fields.length; i++) {
       const d = Math.hypot(centres[i][0] - c[0], centres[i][1] - c[1]);
-      let s = Math.exp(-((d / radius) ** 2));
-      if (features && appearance && featureRadius > 0) s = Math.max(s, Math.exp(-((distance(appearance.fields[i], features) / featureRadius) ** 2)));
+      let s = kernel(d, radius);
+      if (features && appearance && featureRadius > 0) s = Math.max(s, kernel(distance(appearance.fields[i], features), featureRadius));
       similarity[i] = Math.max(similarity[i], s);
     }
   };
@@ -131,10 +131,15 @@ function meanSimilarity(vectors: readonly Float64Array[], radius: number): Float
   if (!(radius > 0)) return out.fill(1);
   for (let i = 0; i < vectors.length; i++) {
     let sum = 0;
-    for (const v of vectors) sum += Math.exp(-((distance(vectors[i], v) / radius) ** 2));
+    for (const v of vectors) sum += kernel(distance(vectors[i], v), radius);
     out[i] = sum / vectors.length;
   }
   return out;
+}
+
+/** Similarity of two things `d` apart: 1 when they coincide, e^-1 at one radius. */
+function kernel(d: number, radius: number): number {
+  return Math.exp(-((d / radius) ** 2));
 }
 
 function distance(a: Float64Array, b: Float64Array): number {
