@@ -22,6 +22,8 @@ A validation split is held out of DIR; the best step and threshold are chosen on
   --lr LR               network learning rate (default 0.5; 0.05 suits --init)
   --pseudo-labels V     same-pass (reference) | weak-strong (teacher pass on the tile,
                         experts trained on a colour-perturbed copy)
+  --pseudo-confidence T only pixels where the gated head's top probability is >= T
+                        (0.5..1) train the experts on unlabelled tiles (default 0: all)
   --teacher-ema D       weak-strong teacher = moving average of the weights, decay D
                         (0 = the model itself, default)
   --width W             U-Net base width
@@ -50,6 +52,7 @@ export async function run(argv: string[]): Promise<number> {
       width: { type: 'string' },
       'pseudo-labels': { type: 'string' },
       'teacher-ema': { type: 'string' },
+      'pseudo-confidence': { type: 'string' },
       'input-size': { type: 'string' },
       mpp: { type: 'string' },
       'source-mpp': { type: 'string' },
@@ -71,11 +74,13 @@ export async function run(argv: string[]): Promise<number> {
     const steps = num('steps', values.steps, (n) => Number.isInteger(n) && n > 0);
     const epochs = num('epochs', values.epochs, (n) => n > 0);
     const minutes = num('minutes', values.minutes, (n) => n > 0);
-    const config: { width?: number; inputSize?: number; mpp?: number; pseudoLabelView?: PseudoLabelView; teacherEmaDecay?: number; lr?: number } = {};
+    const config: { width?: number; inputSize?: number; mpp?: number; pseudoLabelView?: PseudoLabelView; pseudoLabelConfidence?: number; teacherEmaDecay?: number; lr?: number } = {};
     const lr = num('lr', values.lr, (n) => n > 0);
     if (lr !== undefined) config.lr = lr;
     const ema = num('teacher-ema', values['teacher-ema'], (n) => n >= 0 && n < 1);
     if (ema !== undefined) config.teacherEmaDecay = ema;
+    const confidence = num('pseudo-confidence', values['pseudo-confidence'], (n) => n === 0 || (n >= 0.5 && n < 1));
+    if (confidence !== undefined) config.pseudoLabelConfidence = confidence;
     const view = values['pseudo-labels'];
     if (view !== undefined && view !== 'same-pass' && view !== 'weak-strong') throw new Error(`--pseudo-labels: invalid value "${view}" (same-pass or weak-strong)`);
     if (view !== undefined) config.pseudoLabelView = view;

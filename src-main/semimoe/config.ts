@@ -66,6 +66,14 @@ export interface SemiMoeConfig {
   readonly unsupMax: number;
   /** Source of the pseudo-labels (reference 'same-pass'). */
   readonly pseudoLabelView: PseudoLabelView;
+  /**
+   * Confidence threshold of the pseudo-labels: pixels where the gated head's top softmax
+   * probability is below it are left out of the unsupervised term (mask and SDF by the mask
+   * head, boundary by the boundary head), as in FixMatch (Sohn et al. 2020). 0 = every pixel,
+   * the reference. Meant against the late decline of long same-pass runs, where the experts learn
+   * the gated heads' unsure guesses as the ramp weight rises.
+   */
+  readonly pseudoLabelConfidence: number;
   /** Strength of the colour perturbation of the 'weak-strong' student view (0..1). */
   readonly strongJitter: number;
   /**
@@ -130,6 +138,7 @@ export const DEFAULT_CONFIG: SemiMoeConfig = Object.freeze({
   fixedWeights: Object.freeze([1, 0.5, 1]) as readonly [number, number, number],
   unsupMax: 0.5,
   pseudoLabelView: 'same-pass',
+  pseudoLabelConfidence: 0,
   strongJitter: 0.3,
   teacherEmaDecay: 0,
 
@@ -167,6 +176,7 @@ export function validateConfig(c: SemiMoeConfig): void {
   if (!(c.dropout >= 0 && c.dropout < 1)) fail('dropout must be in [0, 1)');
   if (!['reference-amol', 'kendall', 'fixed'].includes(c.lossForm)) fail(`unknown lossForm ${c.lossForm}`);
   if (!['same-pass', 'weak-strong'].includes(c.pseudoLabelView)) fail(`unknown pseudoLabelView ${c.pseudoLabelView}`);
+  if (!(c.pseudoLabelConfidence === 0 || (c.pseudoLabelConfidence >= 0.5 && c.pseudoLabelConfidence < 1))) fail('pseudoLabelConfidence must be 0 (off) or in [0.5, 1)');
   if (!(c.strongJitter >= 0 && c.strongJitter <= 1)) fail('strongJitter must be in [0, 1]');
   if (!(c.teacherEmaDecay >= 0 && c.teacherEmaDecay < 1)) fail('teacherEmaDecay must be in [0, 1)');
   if (!(c.lr > 0) || !(c.amolLr > 0)) fail('learning rates must be positive');

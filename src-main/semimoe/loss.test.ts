@@ -36,6 +36,24 @@ describe('task losses', () => {
     expect(value(() => boundaryDiceLoss(tf.zeros([1, 1, 2, 2]), target([1, 0])))).toBeCloseTo(0.5, 6);
   });
 
+  it('a 0/1 pixel weight leaves the zero-weight pixels out of Dice, boundary Dice and SDF', () => {
+    // All-ones weights change nothing.
+    const ones = tf.ones([1, 1, 2, 1]) as tf.Tensor4D;
+    expect(value(() => diceLoss(tf.zeros([1, 1, 2, 2]), target([1, 0]), 1, ones))).toBeCloseTo(0.2, 6);
+    expect(value(() => boundaryDiceLoss(tf.zeros([1, 1, 2, 2]), target([1, 0]), 1e-8, ones))).toBeCloseTo(0.5, 6);
+    // Pixels 3 and 4 are confidently wrong but weighted out: the loss is that of pixels 1-2 alone.
+    const logits = tf.concat([tf.zeros([1, 1, 2, 2]), confident([1, 0])], 2) as tf.Tensor4D;
+    const keepFirstTwo = target([1, 1, 0, 0]);
+    expect(value(() => diceLoss(logits, target([1, 0, 0, 1]), 1, keepFirstTwo))).toBeCloseTo(0.2, 5);
+    expect(value(() => boundaryDiceLoss(logits, target([1, 0, 0, 1]), 1e-8, keepFirstTwo))).toBeCloseTo(0.5, 5);
+    // SDF: mean squared error over the kept pixels only; 0 when none is kept.
+    const sdfLogits = tf.tensor4d([0, Math.atanh(0.5), 0, 0], [1, 1, 4, 1]);
+    const sdfTarget = tf.tensor4d([0.5, 0.5, 1, -1], [1, 1, 4, 1]);
+    expect(value(() => sdfLoss(sdfLogits, sdfTarget, keepFirstTwo))).toBeCloseTo(0.25 / 2, 6);
+    expect(value(() => sdfLoss(sdfLogits, sdfTarget, target([0, 0, 0, 0])))).toBe(0);
+    expect(() => sdfLoss(sdfLogits, sdfTarget, ones)).toThrow(/does not match/);
+  });
+
   it('SDF MSE compares tanh(output) with the target of the same shape, and refuses to broadcast', () => {
     const logits = tf.tensor4d([0, Math.atanh(0.5), 0, Math.atanh(-0.5)], [2, 1, 2, 1]);
     const t = tf.tensor4d([0.5, 0.5, 0, -0.5], [2, 1, 2, 1]);
@@ -100,6 +118,24 @@ describe('supervised and pseudo-label losses on the model', () => {
       const fg = tf.sub(fgLogit, bg);
       expect(Array.from(p.masks.dataSync())).toEqual(Array.from(tf.cast(tf.greater(fg, 0), 'float32').dataSync()));
       expect(Array.from(p.sdf.dataSync())).toEqual(Array.from(tf.tanh(out.gated.sdf).dataSync()));
+    });
+    model.dispose();
+  });
+
+  it('with a confidence threshold, pseudo-labels weigh out the pixels where the gated head is unsure', () => {
+    const model = new SemiMoeModel(config, 3);
+    tf.tidy(() => {
+      const out = model.forward(tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 1), true);
+      expect(pseudoLabels(out).maskWeight).toBeUndefined();
+      const threshold = 0.55;
+      const p = pseudoLabels(out, threshold);
+      const top = (logits: tf.Tensor4D) => Array.from(tf.max(tf.softmax(logits), 3).dataSync());
+      expect(Array.from(p.maskWeight!.dataSync())).toEqual(top(out.gated.mask).map((q) => (q >= threshold ? 1 : 0)));
+      expect(Array.from(p.bndWeight!.dataSync())).toEqual(top(out.gated.bnd).map((q) => (q >= threshold ? 1 : 0)));
+      // The threshold only removes pixels: the masked losses equal the plain losses with the same weights.
+      const masked = unsupervisedLosses(out, p);
+      expect(masked.L1.dataSync()[0]).toBeCloseTo(diceLoss(out.experts.seg, p.masks, 1, p.maskWeight).dataSync()[0], 6);
+      expect(masked.L2.dataSync()[0]).not.toBeCloseTo(unsupervisedLosses(out, pseudoLabels(out)).L2.dataSync()[0], 6);
     });
     model.dispose();
   });

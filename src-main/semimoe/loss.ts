@@ -15,6 +15,18 @@ export interface TaskTargets {
   bnd: tf.Tensor4D; // [B, H, W, 1] 0/1
 }
 
+/**
+ * Pseudo-labels, optionally with per-pixel 0/1 weights [B, H, W, 1] that keep only the pixels
+ * where the gated head was confident (config.pseudoLabelConfidence). Absent weights mean every
+ * pixel counts, as in the reference.
+ */
+export interface PseudoLabels extends TaskTargets {
+  /** Mask and SDF terms: 1 where the gated mask head's top softmax probability >= the threshold. */
+  maskWeight?: tf.Tensor4D;
+  /** Boundary term: the same test on the gated boundary head. */
+  bndWeight?: tf.Tensor4D;
+}
+
 /** L1 segmentation, L2 SDF, L3 boundary: each a scalar. */
 export interface TaskLosses {
   L1: tf.Scalar;
@@ -41,15 +53,24 @@ function checkShape(what: string, prediction: tf.Tensor, expected: readonly numb
 /** Target [B, H, W, 1] -> the matching 2-class logits shape [B, H, W, 2]. */
 const twoClass = (target: tf.Tensor4D): number[] => [...target.shape.slice(0, 3), 2];
 
+/** Softmax probabilities and one-hot target, both [B, H, W, 2], zeroed where `weight` is 0. */
+function weightedPair(logits: tf.Tensor4D, target: tf.Tensor4D, weight?: tf.Tensor4D): [tf.Tensor4D, tf.Tensor4D] {
+  const p = tf.softmax(logits);
+  const g = oneHot2(target);
+  if (!weight) return [p, g];
+  checkShape('pixel weight', weight, target.shape);
+  return [tf.mul(p, weight), tf.mul(g, weight)];
+}
+
 /**
  * Segmentation Dice loss: softmax over 2 classes, per image and class
  * dice = (2 sum(p g) + smooth) / (sum p^2 + sum g^2 + smooth), loss = 1 - mean over batch and classes.
- * logits [B, H, W, 2], target [B, H, W, 1].
+ * logits [B, H, W, 2], target [B, H, W, 1]; an optional 0/1 `weight` [B, H, W, 1] leaves the
+ * pixels where it is 0 out of every sum.
  */
-export function diceLoss(logits: tf.Tensor4D, target: tf.Tensor4D, smooth = 1): tf.Scalar {
+export function diceLoss(logits: tf.Tensor4D, target: tf.Tensor4D, smooth = 1, weight?: tf.Tensor4D): tf.Scalar {
   checkShape('diceLoss', logits, twoClass(target));
-  const p = tf.softmax(logits); // [B, H, W, 2]
-  const g = oneHot2(target); // [B, H, W, 2]
+  const [p, g] = weightedPair(logits, target, weight); // [B, H, W, 2] each
   const intersection = tf.sum(tf.mul(p, g), [1, 2]); // [B, 2]
   const denominator = tf.add(tf.sum(tf.square(p), [1, 2]), tf.sum(tf.square(g), [1, 2])); // [B, 2]
   const dice = tf.div(tf.add(tf.mul(intersection, 2), smooth), tf.add(denominator, smooth)); // [B, 2]
@@ -60,14 +81,15 @@ export function diceLoss(logits: tf.Tensor4D, target: tf.Tensor4D, smooth = 1): 
  * Boundary soft Dice (the reference's "imbalance" Dice): softmax over 2 classes, per image and
  * class tp = sum(p g), fp = sum(p (1 - g)), fn = sum((1 - p) g),
  * loss = mean over batch and classes of 1 - (2 tp + eps) / (2 tp + fp + fn + eps).
+ * An optional 0/1 `weight` [B, H, W, 1] leaves the pixels where it is 0 out of every sum.
  */
-export function boundaryDiceLoss(logits: tf.Tensor4D, target: tf.Tensor4D, eps = 1e-8): tf.Scalar {
+export function boundaryDiceLoss(logits: tf.Tensor4D, target: tf.Tensor4D, eps = 1e-8, weight?: tf.Tensor4D): tf.Scalar {
   checkShape('boundaryDiceLoss', logits, twoClass(target));
-  const p = tf.softmax(logits); // [B, H, W, 2]
-  const g = oneHot2(target); // [B, H, W, 2]
+  const [p, g] = weightedPair(logits, target, weight); // [B, H, W, 2] each, weighted
+  const w = weight ?? tf.onesLike(target);
   const tp = tf.sum(tf.mul(p, g), [1, 2]); // [B, 2]
-  const fp = tf.sum(tf.mul(p, tf.sub(1, g)), [1, 2]); // [B, 2]
-  const fn = tf.sum(tf.mul(tf.sub(1, p), g), [1, 2]); // [B, 2]
+  const fp = tf.sum(tf.mul(p, tf.sub(w, g)), [1, 2]); // p (1 - g) on the kept pixels
+  const fn = tf.sum(tf.mul(tf.sub(w, p), g), [1, 2]); // (1 - p) g on the kept pixels
   const twoTp = tf.mul(tp, 2);
   const dice = tf.div(tf.add(twoTp, eps), tf.add(tf.add(tf.add(twoTp, fp), fn), eps)); // [B, 2]
   return tf.mean(tf.sub(1, dice));
@@ -76,11 +98,15 @@ export function boundaryDiceLoss(logits: tf.Tensor4D, target: tf.Tensor4D, eps =
 /**
  * SDF loss: mean squared error between tanh(logits) and the target, both [B, H, W, 1]. Shapes
  * must match exactly: the reference compared [B, H, W] with [B, 1, H, W], which broadcasts to
- * every image against every other image.
+ * every image against every other image. With a 0/1 `weight` [B, H, W, 1], the mean is over the
+ * pixels where it is 1 (0 when there are none).
  */
-export function sdfLoss(logits: tf.Tensor4D, target: tf.Tensor4D): tf.Scalar {
+export function sdfLoss(logits: tf.Tensor4D, target: tf.Tensor4D, weight?: tf.Tensor4D): tf.Scalar {
   checkShape('sdfLoss', logits, target.shape);
-  return tf.mean(tf.squaredDifference(tf.tanh(logits), target));
+  const squared = tf.squaredDifference(tf.tanh(logits), target);
+  if (!weight) return tf.mean(squared);
+  checkShape('pixel weight', weight, target.shape);
+  return tf.div(tf.sum(tf.mul(squared, weight)), tf.maximum(tf.sum(weight), 1));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -109,25 +135,43 @@ function argmaxMask(logits: tf.Tensor4D): tf.Tensor4D {
   return tf.expandDims(tf.cast(tf.argMax(logits, 3), 'float32'), 3); // [B, H, W] -> [B, H, W, 1]
 }
 
-/** Pseudo-labels from the gated heads, detached: argmax mask, tanh SDF, argmax boundary. */
-export function pseudoLabels(out: SemiMoeOutputs): TaskTargets {
-  return {
+/** 0/1 map [B, H, W, 1]: 1 where the larger of the 2 softmax probabilities is >= `threshold`. */
+function confident(logits: tf.Tensor4D, threshold: number): tf.Tensor4D {
+  return tf.expandDims(tf.cast(tf.greaterEqual(tf.max(tf.softmax(logits), 3), threshold), 'float32'), 3);
+}
+
+/**
+ * Pseudo-labels from the gated heads, detached: argmax mask, tanh SDF, argmax boundary. With
+ * `confidence` > 0 (config.pseudoLabelConfidence) they also carry weights that drop the pixels
+ * where the head's top probability is below it; 0 keeps every pixel (the reference).
+ */
+export function pseudoLabels(out: SemiMoeOutputs, confidence = 0): PseudoLabels {
+  const labels: PseudoLabels = {
     masks: detach(argmaxMask(out.gated.mask)),
     sdf: detach(tf.tanh(out.gated.sdf)),
     bnd: detach(argmaxMask(out.gated.bnd)),
   };
+  if (confidence > 0) {
+    labels.maskWeight = detach(confident(out.gated.mask, confidence));
+    labels.bndWeight = detach(confident(out.gated.bnd, confidence));
+  }
+  return labels;
 }
+
+/** Every tensor of a set of pseudo-labels, for disposal. */
+export const pseudoLabelTensors = (p: PseudoLabels): tf.Tensor[] => [p.masks, p.sdf, p.bnd, ...(p.maskWeight ? [p.maskWeight] : []), ...(p.bndWeight ? [p.bndWeight] : [])];
 
 /**
  * Each expert trained towards its task's pseudo-label: by default from the gated heads of the
  * same forward pass (the reference: no threshold, no teacher), or from given pseudo-labels (a
- * separate teacher view, step.ts). Only the experts get gradients from this term.
+ * confidence threshold, a separate teacher view: step.ts). Only the experts get gradients from
+ * this term.
  */
-export function unsupervisedLosses(out: SemiMoeOutputs, pseudo: TaskTargets = pseudoLabels(out)): TaskLosses {
+export function unsupervisedLosses(out: SemiMoeOutputs, pseudo: PseudoLabels = pseudoLabels(out)): TaskLosses {
   return {
-    L1: diceLoss(out.experts.seg, pseudo.masks),
-    L2: sdfLoss(out.experts.sdf, pseudo.sdf),
-    L3: boundaryDiceLoss(out.experts.bnd, pseudo.bnd),
+    L1: diceLoss(out.experts.seg, pseudo.masks, 1, pseudo.maskWeight),
+    L2: sdfLoss(out.experts.sdf, pseudo.sdf, pseudo.maskWeight),
+    L3: boundaryDiceLoss(out.experts.bnd, pseudo.bnd, 1e-8, pseudo.bndWeight),
   };
 }
 

@@ -153,6 +153,31 @@ describe('createTrainer', () => {
     for (const m of [reference, model, samePass]) m.dispose();
   });
 
+  it('with pseudoLabelConfidence, the same-pass term counts only the confident pixels, and leaks nothing', () => {
+    const confConfig = makeConfig({ ...config, pseudoLabelConfidence: 0.6 });
+    const lab = discImages(createRng(6), 2, 32, confConfig);
+    const unl = discImages(createRng(7), 2, 32, confConfig).images;
+    const reference = new SemiMoeModel(confConfig, 14);
+    const [masked, plain] = tf.tidy(() => {
+      reference.forward(lab.images, true); // the step's supervised pass comes first and draws the gates' dropout
+      const out = reference.forward(unl, true);
+      return [unsupervisedLosses(out, pseudoLabels(out, 0.6)), unsupervisedLosses(out)].map((u) => [u.L1, u.L2, u.L3].map((t) => t.dataSync()[0]));
+    });
+    const model = new SemiMoeModel(confConfig, 14);
+    const trainer = createTrainer(model);
+    const got = trainer.step(lab, { images: unl }, 0.5, 0.05).losses;
+    expect([got.U1, got.U2, got.U3].map((v, i) => v - masked[i]).every((d) => Math.abs(d) < 1e-4)).toBe(true);
+    expect(Math.abs(got.U2 - plain[1])).toBeGreaterThan(1e-4); // the threshold did remove pixels
+    trainer.step(lab, { images: unl }, 0.5, 0.05);
+    const steady = tf.memory().numTensors;
+    trainer.step(lab, { images: unl }, 0.5, 0.05);
+    expect(tf.memory().numTensors).toBe(steady);
+    disposeBatch(lab);
+    unl.dispose();
+    trainer.dispose();
+    for (const m of [reference, model]) m.dispose();
+  });
+
   it('keeps a mean teacher: after each step its weights are d * teacher + (1 - d) * student', () => {
     const emaConfig = makeConfig({ ...config, pseudoLabelView: 'weak-strong', teacherEmaDecay: 0.9 });
     const model = new SemiMoeModel(emaConfig, 13);

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { SemiMoeConfig } from './config';
-import { AdaptiveLoss, pseudoLabels, supervisedLosses, unsupervisedLosses, type LossWeights, type TaskTargets } from './loss';
+import { AdaptiveLoss, pseudoLabels, pseudoLabelTensors, supervisedLosses, unsupervisedLosses, type LossWeights, type PseudoLabels, type TaskTargets } from './loss';
 import { SemiMoeModel } from './model';
 
 export interface LabelledBatch extends TaskTargets {
@@ -190,12 +190,13 @@ class EmaTeacher {
 }
 
 /** Pseudo-labels of an inference-mode pass (running BatchNorm statistics, no dropout); the caller disposes them. */
-function teacherPseudoLabels(model: SemiMoeModel, images: tf.Tensor4D): TaskTargets {
-  const [masks, sdf, bnd] = tf.tidy(() => {
-    const p = pseudoLabels(model.forward(images, false));
-    return [p.masks, p.sdf, p.bnd];
+function teacherPseudoLabels(model: SemiMoeModel, images: tf.Tensor4D, confidence: number): PseudoLabels {
+  let labels: PseudoLabels | undefined;
+  tf.tidy(() => {
+    labels = pseudoLabels(model.forward(images, false), confidence);
+    for (const t of pseudoLabelTensors(labels)) tf.keep(t);
   });
-  return { masks, sdf, bnd } as TaskTargets;
+  return labels!;
 }
 
 export interface TrainerOptions {
@@ -222,7 +223,7 @@ export function createTrainer(model: SemiMoeModel, config: SemiMoeConfig = model
     const useUnlabelled = unlabelled !== null && unsupWeight > 0;
     let parts: tf.Tensor1D | null = null; // the reported numbers, kept out of the gradient scope
     // Teacher view: computed before the gradient scope, so it is never on the tape.
-    const teacher = useUnlabelled && unlabelled.studentImages ? teacherPseudoLabels(ema?.model ?? model, unlabelled.images) : null;
+    const teacher = useUnlabelled && unlabelled.studentImages ? teacherPseudoLabels(ema?.model ?? model, unlabelled.images, config.pseudoLabelConfidence) : null;
     const { value, grads } = tf.variableGrads(() => {
       const sup = supervisedLosses(model.forward(labelled.images, true), labelled);
       const supTotal = amol.combine(sup);
@@ -230,9 +231,12 @@ export function createTrainer(model: SemiMoeModel, config: SemiMoeConfig = model
       let unsup = { L1: zero, L2: zero, L3: zero };
       let unsupTotal = zero;
       if (useUnlabelled) {
-        unsup = teacher
-          ? unsupervisedLosses(model.forward(unlabelled.studentImages!, true), teacher)
-          : unsupervisedLosses(model.forward(unlabelled.images, true));
+        if (teacher) {
+          unsup = unsupervisedLosses(model.forward(unlabelled.studentImages!, true), teacher);
+        } else {
+          const out = model.forward(unlabelled.images, true);
+          unsup = unsupervisedLosses(out, pseudoLabels(out, config.pseudoLabelConfidence));
+        }
         unsupTotal = tf.mul(amol.combine(unsup), unsupWeight);
       }
       const total = tf.add(supTotal, unsupTotal) as tf.Scalar;
@@ -240,7 +244,7 @@ export function createTrainer(model: SemiMoeModel, config: SemiMoeConfig = model
       return total;
     }, [...networkVariables, ...amol.trainableVariables]);
 
-    if (teacher) tf.dispose([teacher.masks, teacher.sdf, teacher.bnd]);
+    if (teacher) tf.dispose(pseudoLabelTensors(teacher));
     sgd.apply(networkVariables, grads, lr);
     adam.apply(amol.trainableVariables, grads);
     ema?.update();
