@@ -25,6 +25,8 @@ model for a fixed time and reports Dice on a held-out validation set.
   --seed S                 random seed (default 1): the same seed gives both strategies the same
                            validation set and the same first round
   --init MODEL_DIR         start from this model (default: a fresh model)
+  --restart-each-round     every round trains from the starting model (--init or fresh) on all
+                           fields picked so far, not from the previous round's model
   --crop PX                fields are PX-pixel crops (model resolution) instead of whole images
   --validation N           validation images held out (default 15%)
   --pool N                 use only N pool images (a seeded sample)
@@ -49,6 +51,7 @@ export async function run(argv: string[]): Promise<number> {
       seed: { type: 'string', default: '1' },
       init: { type: 'string' },
       crop: { type: 'string' },
+      'restart-each-round': { type: 'boolean', default: false },
       validation: { type: 'string' },
       pool: { type: 'string' },
       unlabelled: { type: 'string' },
@@ -110,6 +113,7 @@ export async function run(argv: string[]): Promise<number> {
       keep: Boolean(values.work),
       initFrom: values.init ? path.resolve(values.init) : undefined,
       crop: numbers.crop,
+      restartEachRound: values['restart-each-round'],
       validationCount: numbers.validation,
       poolSize: numbers.pool,
       maxUnlabelled: numbers.unlabelled,

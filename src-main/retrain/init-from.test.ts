@@ -41,6 +41,8 @@ describe('trainSemiMoe initFrom', () => {
       const tuned = await trainSemiMoe({ ...common, outDir: path.join(dir, 'tuned'), initFrom: starter, config: { lr: 1e-9 } });
       const fresh = await trainSemiMoe({ ...common, outDir: path.join(dir, 'fresh'), config: { lr: 1e-9 } });
       expect(tuned.card.config).toMatchObject({ width: 8, mpp: 1.24, lr: 1e-9 });
+      expect(tuned.card.training.initFrom).toBe(starter); // provenance: the card says where it started
+      expect(fresh.card.training.initFrom).toBeUndefined();
       const parent = await weights(starter);
       const a = await weights(tuned.outDir);
       expect(a.length).toBe(parent.length);

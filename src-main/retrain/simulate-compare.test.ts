@@ -27,4 +27,13 @@ describe('compareCurves', () => {
     // A reference that gets worse adds no row; a candidate that never gets there has no ratio.
     expect(compareCurves(curve(0.6, 0.6), curve(0.7, 0.65)).map((r) => [r.target, r.ratio])).toEqual([[0.7, null]]);
   });
+
+  it('starts both curves from round 0 (the starting model) without a row for it', () => {
+    const withStart = (...dice: number[]) => [{ labelledFields: 0, dice: 0.8 }, ...curve(...dice)];
+    // Random first falls below the start (the best so far stays 0.8), then passes it.
+    const rows = compareCurves(withStart(0.82, 0.85), withStart(0.78, 0.84));
+    expect(rows.map((r) => r.target)).toEqual([0.84]);
+    expect(rows[0].referenceFields).toBeCloseTo(4 + (0.04 / 0.04) * 4, 10); // from 0.8 (still the best at 4 fields) to 0.84 at 8
+    expect(rows[0].candidateFields).toBeCloseTo(4 + 4 * (0.02 / 0.03), 10);
+  });
 });

@@ -49,6 +49,7 @@ export function compareCurves(candidate: Curve, reference: Curve): ReachRow[] {
     if (r.dice === null || r.dice <= best) continue;
     best = r.dice;
     const referenceFields = fieldsToReach(reference, best)!;
+    if (referenceFields === 0) continue; // round 0, the starting model: both curves share it
     const candidateFields = fieldsToReach(candidate, best);
     rows.push({ target: best, referenceFields, candidateFields, ratio: candidateFields === null ? null : candidateFields / referenceFields });
   }

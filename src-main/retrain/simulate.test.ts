@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as simulateCommand } from '../cli/simulate';
 import { writeSyntheticGlasFolder } from '../semimoe/glas';
 import { runCaptured } from '../cli/test-support';
+import { packageRoot } from '../engine/paths';
+import { readModelCard } from '../semimoe/model-card';
 
 let dir: string;
 beforeAll(async () => {
@@ -37,6 +39,27 @@ describe('semimoe simulate', () => {
       expect(result.rounds[0].picked[0]).not.toBe(result.rounds[1].picked[0]);
       expect(stderr).toMatch(/round 2: scoring 4 pool fields/);
       expect(stderr).toMatch(/uncertainty round 2: 2 labelled fields, \d+ steps, validation Dice \d\.\d{4}/);
+    },
+    90_000,
+  );
+
+  it(
+    'with --init, reports the starting model as round 0; --restart-each-round trains every round from it',
+    async () => {
+      const starter = path.join(packageRoot(), 'resources/models/starter');
+      const work = path.join(dir, 'work-restart');
+      const args = ['--data', path.join(dir, 'data'), '--rounds', '2', '--fields-per-round', '1', '--steps-per-round', '1', '--validation', '1'];
+      const { code, stdout, stderr } = await runCaptured(simulateCommand, [...args, '--strategy', 'random', '--init', starter, '--restart-each-round', '--backend', 'wasm', '--work', work, '--json']);
+      expect(code, stderr).toBe(0);
+      const result = JSON.parse(stdout) as { rounds: { round: number; labelledFields: number; steps: number; dice: number }[] };
+      expect(result.rounds.map((r) => [r.round, r.labelledFields, r.steps])).toEqual([
+        [0, 0, 0],
+        [1, 1, 1],
+        [2, 2, 1],
+      ]);
+      expect(result.rounds[0].dice).toBeGreaterThan(0);
+      // Round 2 started from the starter, not from round 1's model.
+      expect((await readModelCard(path.join(work, 'round-2', 'model')))?.training.initFrom).toBe(starter);
     },
     90_000,
   );

@@ -7,7 +7,9 @@
  * their true masks, the model is fine-tuned from the previous round's weights on all fields
  * picked so far (labelled) and the rest of the pool (unlabelled) for a fixed time, and its
  * pixel Dice on the validation set is recorded (the round's last weights at threshold 0.5: no
- * checkpoint or threshold is chosen on the validation set). Round 1 picks at random under both strategies
+ * checkpoint or threshold is chosen on the validation set). With --init the starting model is
+ * scored first as round 0, and --restart-each-round trains every round from the starting model
+ * instead of the previous round's. Round 1 picks at random under both strategies
  * (there is no model to be uncertain yet unless --init gives one), so both start from the same
  * fields; from round 2 the uncertainty strategy ranks the unpicked pool with the same score and
  * diversity ranking as the app's queue (inference/uncertainty.ts, inference/queue.ts). Fields
@@ -64,12 +66,21 @@ export interface SimulateOptions {
   backend?: string;
   /** Learning rate of every round (default: 0.5 for a fresh model, the fine-tune rate after). */
   lr?: number;
+  /**
+   * Every round trains from the starting model (initFrom, or fresh weights) on all the fields
+   * picked so far, instead of from the previous round's model: the usual pool-based
+   * active-learning protocol. A round's model then depends on its labelled set alone, not on
+   * the noise of every earlier round's fine-tuning (which, chained, moved Dice by +-0.04 and
+   * drowned the difference between the strategies). Costs nothing extra per round.
+   */
+  restartEachRound?: boolean;
   onRound?(r: RoundResult): void;
   onProgress?(round: number, p: TrainProgress): void;
   onStage?(round: number, stage: string): void;
 }
 
 export interface RoundResult {
+  /** 1-based; round 0 is the starting model (initFrom) before any field was picked. */
   round: number;
   labelledFields: number;
   picked: string[];
@@ -133,6 +144,15 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
   let backend = '';
   const rng = createRng(deriveSeed(opts.seed, 'simulate.random'));
   try {
+    if (opts.initFrom) {
+      // Round 0: where both curves start, so a round that makes the model worse shows as such.
+      const started = Date.now();
+      opts.onStage?.(0, 'evaluating the starting model');
+      const m = await evaluateOnFields(opts.initFrom, valDir, mpp, { backend: opts.backend });
+      const result: RoundResult = { round: 0, labelledFields: 0, picked: [], steps: 0, dice: m.dice, iou: m.iou, objectF1: m.objectF1, seconds: Math.round((Date.now() - started) / 1000) };
+      rounds.push(result);
+      opts.onRound?.(result);
+    }
     for (let round = 1; round <= opts.rounds; round++) {
       const started = Date.now();
       const rest = pool.filter((f) => !picked.includes(f));
@@ -153,6 +173,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
       const unlabelled = shuffled(unpicked, createRng(deriveSeed(opts.seed, 'simulate.unlabelled', round))).slice(0, opts.maxUnlabelled ?? 16);
       await linkSet(roundDir, picked, unlabelled);
       const outDir = path.join(roundDir, 'model');
+      const start = opts.restartEachRound ? (opts.initFrom ?? null) : model;
       const trained = await trainSemiMoe({
         dataDir: roundDir,
         labeledFraction: 1,
@@ -165,14 +186,14 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
         outDir,
         timeBudgetSeconds: opts.stepsPerRound ? undefined : opts.budgetPerRoundSeconds,
         steps: opts.stepsPerRound,
-        initFrom: model ?? undefined,
+        initFrom: start ?? undefined,
         sourceMpp: mpp,
         seed: opts.seed + round,
         backend: opts.backend,
-        // A fresh model learns at the default rate; every later round fine-tunes the previous
-        // round's model at the app's Retrain rate (fine-tune.ts), as a pathologist's rounds do.
+        // A fresh model learns at the default rate; a round that starts from a trained model
+        // fine-tunes it at the app's Retrain rate (fine-tune.ts), as a pathologist's rounds do.
         // (One rate of 0.5 for every round let a single round undo the last: Dice 0.81 -> 0.71.)
-        config: { lr: opts.lr ?? (model ? FINE_TUNE_LR : makeConfig().lr) },
+        config: { lr: opts.lr ?? (start ? FINE_TUNE_LR : makeConfig().lr) },
         onProgress: (p) => opts.onProgress?.(round, p),
       });
       backend = trained.backend;

@@ -46,6 +46,8 @@ export interface ModelCard {
     seconds: number;
     backend: string;
     seed: number;
+    /** The model whose weights training started from (train --init, a Retrain); absent = fresh weights. */
+    initFrom?: string;
     batch: { labelled: number; unlabelled: number };
     finalLossWeights?: Record<string, number>;
   };

@@ -180,6 +180,7 @@ export async function trainSemiMoe(opts: TrainOptions): Promise<TrainResult> {
       seconds: Math.round((Date.now() - started) / 1000),
       backend,
       seed,
+      ...(opts.initFrom ? { initFrom: opts.initFrom } : {}),
       batch: { labelled: config.batchLabelled, unlabelled: supervisedOnly ? 0 : config.batchUnlabelled },
       finalLossWeights: lastWeights,
     },
