@@ -25,6 +25,8 @@ model for a fixed time and reports Dice on a held-out validation set.
   --seed S                 random seed (default 1): the same seed gives both strategies the same
                            validation set and the same first round
   --init MODEL_DIR         start from this model (default: a fresh model)
+  --pretrain-steps N        first train the starting model, supervised, N steps on the images
+                           outside the validation set and the pool (needs --pool)
   --restart-each-round     every round trains from the starting model (--init or fresh) on all
                            fields picked so far, not from the previous round's model
   --crop PX                fields are PX-pixel crops (model resolution) instead of whole images
@@ -52,6 +54,7 @@ export async function run(argv: string[]): Promise<number> {
       init: { type: 'string' },
       crop: { type: 'string' },
       'restart-each-round': { type: 'boolean', default: false },
+      'pretrain-steps': { type: 'string' },
       validation: { type: 'string' },
       pool: { type: 'string' },
       unlabelled: { type: 'string' },
@@ -90,6 +93,7 @@ export async function run(argv: string[]): Promise<number> {
       validation: int('validation', values.validation, 1),
       pool: int('pool', values.pool, 1),
       unlabelled: int('unlabelled', values.unlabelled, 0),
+      pretrainSteps: int('pretrain-steps', values['pretrain-steps'], 1),
       lr,
     };
   } catch (e) {
@@ -114,6 +118,7 @@ export async function run(argv: string[]): Promise<number> {
       initFrom: values.init ? path.resolve(values.init) : undefined,
       crop: numbers.crop,
       restartEachRound: values['restart-each-round'],
+      pretrainSteps: numbers.pretrainSteps,
       validationCount: numbers.validation,
       poolSize: numbers.pool,
       maxUnlabelled: numbers.unlabelled,

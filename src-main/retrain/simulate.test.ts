@@ -44,25 +44,38 @@ describe('semimoe simulate', () => {
   );
 
   it(
-    'with --init, reports the starting model as round 0; --restart-each-round trains every round from it',
+    'with --pretrain-steps, trains the starting model on the images outside pool and validation, scores it as round 0, and --restart-each-round trains every round from it',
     async () => {
-      const starter = path.join(packageRoot(), 'resources/models/starter');
       const work = path.join(dir, 'work-restart');
-      const args = ['--data', path.join(dir, 'data'), '--rounds', '2', '--fields-per-round', '1', '--steps-per-round', '1', '--validation', '1'];
-      const { code, stdout, stderr } = await runCaptured(simulateCommand, [...args, '--strategy', 'random', '--init', starter, '--restart-each-round', '--backend', 'wasm', '--work', work, '--json']);
+      const args = ['--data', path.join(dir, 'data'), '--rounds', '2', '--fields-per-round', '1', '--steps-per-round', '1', '--validation', '1', '--pool', '3'];
+      const { code, stdout, stderr } = await runCaptured(simulateCommand, [...args, '--strategy', 'random', '--pretrain-steps', '2', '--restart-each-round', '--backend', 'wasm', '--work', work, '--json']);
       expect(code, stderr).toBe(0);
-      const result = JSON.parse(stdout) as { rounds: { round: number; labelledFields: number; steps: number; dice: number }[] };
+      expect(stderr).toMatch(/round 0: pretraining on 2 images outside the pool and validation/);
+      const result = JSON.parse(stdout) as { pool: number; rounds: { round: number; labelledFields: number; steps: number; dice: number }[] };
       expect(result.rounds.map((r) => [r.round, r.labelledFields, r.steps])).toEqual([
         [0, 0, 0],
         [1, 1, 1],
         [2, 2, 1],
       ]);
-      expect(result.rounds[0].dice).toBeGreaterThan(0);
-      // Round 2 started from the starter, not from round 1's model.
-      expect((await readModelCard(path.join(work, 'round-2', 'model')))?.training.initFrom).toBe(starter);
+      const pretrained = path.join(work, 'pretrain', 'model');
+      const card = await readModelCard(pretrained);
+      expect(card?.training.steps).toBe(2);
+      expect(card?.data.labelled).toBe(2);
+      // Round 2 started from the pretrained model, not from round 1's.
+      expect((await readModelCard(path.join(work, 'round-2', 'model')))?.training.initFrom).toBe(pretrained);
     },
     90_000,
   );
+
+  it('refuses --pretrain-steps together with --init, and without images left to pretrain on', async () => {
+    const args = ['--data', path.join(dir, 'data'), '--strategy', 'random', '--rounds', '1', '--fields-per-round', '1', '--pretrain-steps', '1', '--validation', '1'];
+    const both = await runCaptured(simulateCommand, [...args, '--pool', '3', '--init', path.join(packageRoot(), 'resources/models/starter')]);
+    expect(both.code).not.toBe(0);
+    expect(both.stderr).toMatch(/either a starting model \(--init\) or --pretrain-steps/);
+    const noneLeft = await runCaptured(simulateCommand, args);
+    expect(noneLeft.code).not.toBe(0);
+    expect(noneLeft.stderr).toMatch(/needs images outside the validation set and the pool/);
+  });
 
   it('refuses an unknown strategy', async () => {
     const { code, stderr } = await runCaptured(simulateCommand, ['--data', dir, '--strategy', 'best', '--rounds', '1', '--fields-per-round', '1']);

@@ -74,6 +74,12 @@ export interface SimulateOptions {
    * drowned the difference between the strategies). Costs nothing extra per round.
    */
   restartEachRound?: boolean;
+  /**
+   * Train the starting model first, supervised for this many steps on the folder's images that
+   * are neither validation nor pool (needs poolSize), as the app starts from a model trained on
+   * other slides; round 0 then scores it. Makes a warm-start run one command for any seed.
+   */
+  pretrainSteps?: number;
   onRound?(r: RoundResult): void;
   onProgress?(round: number, p: TrainProgress): void;
   onStage?(round: number, stage: string): void;
@@ -128,6 +134,12 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
   if (opts.poolSize !== undefined) poolEntries = poolEntries.slice(0, opts.poolSize);
   if (poolEntries.length < opts.fieldsPerRound) throw new Error('the pool is smaller than one round of fields');
 
+  const pretrainEntries = order.slice(nVal + poolEntries.length);
+  if (opts.pretrainSteps !== undefined) {
+    if (opts.initFrom) throw new Error('give either a starting model (--init) or --pretrain-steps, not both');
+    if (opts.poolSize === undefined || pretrainEntries.length === 0) throw new Error('--pretrain-steps needs images outside the validation set and the pool: set --pool smaller');
+  }
+
   await rm(opts.workDir, { recursive: true, force: true });
   const valDir = path.join(opts.workDir, 'validation');
   const sourceMpp = opts.sourceMpp ?? GLAS_MPP;
@@ -140,15 +152,34 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
 
   const picked: Field[] = [];
   const rounds: RoundResult[] = [];
-  let model = opts.initFrom ?? null;
+  let initFrom = opts.initFrom;
+  let model = initFrom ?? null;
   let backend = '';
   const rng = createRng(deriveSeed(opts.seed, 'simulate.random'));
   try {
-    if (opts.initFrom) {
+    if (opts.pretrainSteps !== undefined) {
+      opts.onStage?.(0, `pretraining on ${pretrainEntries.length} images outside the pool and validation`);
+      const pretrainDir = path.join(opts.workDir, 'pretrain');
+      for (const e of pretrainEntries) await writeField(e, sourceMpp, mpp, pretrainDir, 0, () => {});
+      const trained = await trainSemiMoe({
+        dataDir: pretrainDir,
+        labeledFraction: 1,
+        validationFraction: 0,
+        supervisedOnly: true,
+        outDir: path.join(pretrainDir, 'model'),
+        steps: opts.pretrainSteps,
+        sourceMpp: mpp,
+        seed: opts.seed,
+        backend: opts.backend,
+        onProgress: (p) => opts.onProgress?.(0, p),
+      });
+      initFrom = model = trained.outDir;
+    }
+    if (initFrom) {
       // Round 0: where both curves start, so a round that makes the model worse shows as such.
       const started = Date.now();
       opts.onStage?.(0, 'evaluating the starting model');
-      const m = await evaluateOnFields(opts.initFrom, valDir, mpp, { backend: opts.backend });
+      const m = await evaluateOnFields(initFrom, valDir, mpp, { backend: opts.backend });
       const result: RoundResult = { round: 0, labelledFields: 0, picked: [], steps: 0, dice: m.dice, iou: m.iou, objectF1: m.objectF1, seconds: Math.round((Date.now() - started) / 1000) };
       rounds.push(result);
       opts.onRound?.(result);
@@ -173,7 +204,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
       const unlabelled = shuffled(unpicked, createRng(deriveSeed(opts.seed, 'simulate.unlabelled', round))).slice(0, opts.maxUnlabelled ?? 16);
       await linkSet(roundDir, picked, unlabelled);
       const outDir = path.join(roundDir, 'model');
-      const start = opts.restartEachRound ? (opts.initFrom ?? null) : model;
+      const start = opts.restartEachRound ? (initFrom ?? null) : model;
       const trained = await trainSemiMoe({
         dataDir: roundDir,
         labeledFraction: 1,
