@@ -1,7 +1,8 @@
 /**
  * Compares `semimoe simulate --json` results of the two strategies (issue 6): per seed and for
  * the curve averaged over seeds, the labelled fields the queue needs to reach each Dice that
- * random choice reached, and their ratio (goal: at most 2/3).
+ * random choice reached, and their ratio (goal: at most 2/3); then the Dice only the queue
+ * reached, where the ratio is bounded by the random run's length.
  *
  *   npx tsx bench/simulate-compare.ts runs/*.json
  *
@@ -9,8 +10,10 @@
  * --fields-per-round, --steps-per-round); the script says which files it paired.
  */
 import { readFileSync } from 'node:fs';
-import { compareCurves, type ReachRow } from '../src-main/retrain/simulate-compare';
+import { beyondReference, compareCurves, type ReachRow } from '../src-main/retrain/simulate-compare';
 import type { RoundResult, SimulateResult } from '../src-main/retrain/simulate';
+
+type Curve = readonly Pick<RoundResult, 'labelledFields' | 'dice'>[];
 
 const files = process.argv.slice(2);
 if (files.length < 2) {
@@ -26,6 +29,15 @@ const table = (rows: ReachRow[]) => {
   console.log('|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.target.toFixed(3)} | ${fmt(r.referenceFields)} | ${fmt(r.candidateFields)} | ${fmt(r.ratio, 2)} |`);
 };
+/** Both readings: the Dice random reached, then the ones only the queue reached. */
+const tables = (queue: Curve, random: Curve) => {
+  table(compareCurves(queue, random));
+  const beyond = beyondReference(queue, random);
+  if (beyond.length === 0) return;
+  console.log('\n| queue reached Dice (random never did) | queue needs | random needs more than | ratio below |');
+  console.log('|---|---|---|---|');
+  for (const r of beyond) console.log(`| ${r.target.toFixed(3)} | ${fmt(r.candidateFields)} | ${r.referenceRunFields} | ${fmt(r.ratioBelow, 2)} |`);
+};
 
 const pairs: { seed: number; queue: readonly RoundResult[]; random: readonly RoundResult[] }[] = [];
 for (const seed of seeds) {
@@ -38,7 +50,7 @@ for (const seed of seeds) {
   console.log(`\nseed ${seed}: ${queue.file} (queue) vs ${random.file} (random), ${queue.result.stepsPerRound ?? '-'} steps per round`);
   console.log(`Dice per round, queue:  ${queue.result.rounds.map((r) => fmt(r.dice, 3)).join(' ')}`);
   console.log(`Dice per round, random: ${random.result.rounds.map((r) => fmt(r.dice, 3)).join(' ')}`);
-  table(compareCurves(queue.result.rounds, random.result.rounds));
+  tables(queue.result.rounds, random.result.rounds);
   pairs.push({ seed, queue: queue.result.rounds, random: random.result.rounds });
 }
 
@@ -52,5 +64,5 @@ if (pairs.length > 1) {
   console.log(`\nmean over seeds ${pairs.map((p) => p.seed).join(', ')}:`);
   console.log(`queue:  ${mean('queue').map((r) => r.dice.toFixed(3)).join(' ')}`);
   console.log(`random: ${mean('random').map((r) => r.dice.toFixed(3)).join(' ')}`);
-  table(compareCurves(mean('queue'), mean('random')));
+  tables(mean('queue'), mean('random'));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareCurves, fieldsToReach } from './simulate-compare';
+import { beyondReference, compareCurves, fieldsToReach } from './simulate-compare';
 
 const curve = (...dice: (number | null)[]) => dice.map((d, i) => ({ labelledFields: 4 * (i + 1), dice: d }));
 
@@ -35,5 +35,19 @@ describe('compareCurves', () => {
     expect(rows.map((r) => r.target)).toEqual([0.84]);
     expect(rows[0].referenceFields).toBeCloseTo(4 + (0.04 / 0.04) * 4, 10); // from 0.8 (still the best at 4 fields) to 0.84 at 8
     expect(rows[0].candidateFields).toBeCloseTo(4 + 4 * (0.02 / 0.03), 10);
+  });
+});
+
+describe('beyondReference', () => {
+  it('lists the Dice the candidate reached above all of the reference run, with a bound on the ratio', () => {
+    const start = { labelledFields: 0, dice: 0.75 };
+    const queue = [start, ...curve(0.72, 0.8, 0.78, 0.82)];
+    const random = [start, ...curve(0.63, 0.64, 0.67, 0.64)]; // never above its start
+    const rows = beyondReference(queue, random);
+    expect(rows.map((r) => r.target)).toEqual([0.8, 0.82]);
+    expect(rows[0].candidateFields).toBe(8); // from the best so far, 0.75 at 4 fields, to 0.8 at 8
+    expect(rows[1].candidateFields).toBeCloseTo(12 + 4 * (0.02 / 0.02), 10);
+    expect(rows[0]).toMatchObject({ referenceRunFields: 16, ratioBelow: 0.5 });
+    expect(beyondReference(random, queue)).toEqual([]);
   });
 });

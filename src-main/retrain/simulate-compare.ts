@@ -55,3 +55,32 @@ export function compareCurves(candidate: Curve, reference: Curve): ReachRow[] {
   }
   return rows;
 }
+
+export interface BeyondRow {
+  /** A Dice the candidate reached and the reference never did in its run. */
+  target: number;
+  candidateFields: number;
+  /** The reference's whole run: it needs more than this many fields for `target`. */
+  referenceRunFields: number;
+  /** candidateFields / referenceRunFields: the true ratio is below this bound. */
+  ratioBelow: number;
+}
+
+/**
+ * The other half of the reading: each new best of the candidate above everything the reference
+ * reached. The reference needs more fields than its whole run for those, so the ratio is only
+ * bounded (the run would have to go on to measure it).
+ */
+export function beyondReference(candidate: Curve, reference: Curve): BeyondRow[] {
+  const referenceBest = Math.max(-Infinity, ...reference.map((r) => r.dice ?? -Infinity));
+  const referenceRunFields = Math.max(0, ...reference.map((r) => r.labelledFields));
+  const rows: BeyondRow[] = [];
+  let best = referenceBest;
+  for (const r of candidate) {
+    if (r.dice === null || r.dice <= best) continue;
+    best = r.dice;
+    const candidateFields = fieldsToReach(candidate, best)!;
+    rows.push({ target: best, candidateFields, referenceRunFields, ratioBelow: candidateFields / referenceRunFields });
+  }
+  return rows;
+}
