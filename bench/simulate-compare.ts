@@ -10,10 +10,8 @@
  * --fields-per-round, --steps-per-round); the script says which files it paired.
  */
 import { readFileSync } from 'node:fs';
-import { beyondReference, compareCurves, type ReachRow } from '../src-main/retrain/simulate-compare';
+import { beyondReference, compareCurves, type Curve, type ReachRow } from '../src-main/retrain/simulate-compare';
 import type { RoundResult, SimulateResult } from '../src-main/retrain/simulate';
-
-type Curve = readonly Pick<RoundResult, 'labelledFields' | 'dice'>[];
 
 const files = process.argv.slice(2);
 if (files.length < 2) {

@@ -9,7 +9,7 @@
  */
 import type { RoundResult } from './simulate';
 
-type Curve = readonly Pick<RoundResult, 'labelledFields' | 'dice'>[];
+export type Curve = readonly Pick<RoundResult, 'labelledFields' | 'dice'>[];
 
 /** Labelled fields at which the best-so-far Dice first reaches `target`; null if it never does. */
 export function fieldsToReach(rounds: Curve, target: number): number | null {
