@@ -25,7 +25,7 @@ model for a fixed time and reports Dice on a held-out validation set.
   --seed S                 random seed (default 1): the same seed gives both strategies the same
                            validation set and the same first round
   --init MODEL_DIR         start from this model (default: a fresh model)
-  --pretrain-steps N        first train the starting model, supervised, N steps on the images
+  --pretrain-steps N       first train the starting model, supervised, N steps on the images
                            outside the validation set and the pool (needs --pool)
   --restart-each-round     every round trains from the starting model (--init or fresh) on all
                            fields picked so far, not from the previous round's model

@@ -86,7 +86,7 @@ export function diceLoss(logits: tf.Tensor4D, target: tf.Tensor4D, smooth = 1, w
 export function boundaryDiceLoss(logits: tf.Tensor4D, target: tf.Tensor4D, eps = 1e-8, weight?: tf.Tensor4D): tf.Scalar {
   checkShape('boundaryDiceLoss', logits, twoClass(target));
   const [p, g] = weightedPair(logits, target, weight); // [B, H, W, 2] each, weighted
-  const w = weight ?? tf.onesLike(target);
+  const w = weight ?? 1; // unweighted: the plain 1 - g and 1 - p, no extra tensor per step
   const tp = tf.sum(tf.mul(p, g), [1, 2]); // [B, 2]
   const fp = tf.sum(tf.mul(p, tf.sub(w, g)), [1, 2]); // p (1 - g) on the kept pixels
   const fn = tf.sum(tf.mul(tf.sub(w, p), g), [1, 2]); // (1 - p) g on the kept pixels
