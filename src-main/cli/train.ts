@@ -178,7 +178,8 @@ export function progressBar(stream: NodeJS.WriteStream): (p: TrainProgress | nul
     const weights = Object.entries(p.lossWeights)
       .map(([k, v]) => `${k}=${v.toFixed(2)}`)
       .join(' ');
-    const val = p.validation ? ` val Dice ${p.validation.dice.toFixed(3)}@${p.validation.threshold}${p.validation.best ? '*' : ''}` : '';
+    const teacher = p.validation?.teacherDice !== undefined ? ` teacher ${p.validation.teacherDice.toFixed(3)}` : '';
+    const val = p.validation ? ` val Dice ${p.validation.dice.toFixed(3)}@${p.validation.threshold}${teacher}${p.validation.best ? '*' : ''}` : '';
     const text =
       `step ${p.step}${p.totalSteps ? '/' + p.totalSteps : ''} loss ${fmt(loss)} ${weights} ` +
       `${p.imagesPerSecond.toFixed(2)} img/s ETA ${p.etaSeconds === null ? '?' : duration(p.etaSeconds)}${val}`;

@@ -43,6 +43,8 @@ export interface ModelCard {
     steps: number;
     /** The step whose weights were kept (best validation Dice). */
     bestStep: number;
+    /** With a mean teacher: whether the kept weights are the trained model's or the teacher's. */
+    bestWeights?: 'student' | 'teacher';
     seconds: number;
     backend: string;
     seed: number;

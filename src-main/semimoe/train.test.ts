@@ -9,8 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeSyntheticGlasFolder } from './glas';
-import { trainSemiMoe } from './train';
+import { GLAS_MPP, writeSyntheticGlasFolder } from './glas';
+import { loadPredictor } from './predict';
+import { loadValidationFolder, trainSemiMoe, validate, type TrainProgress } from './train';
 
 let dir: string;
 
@@ -84,6 +85,40 @@ describe('trainSemiMoe end to end', () => {
     expect(result.cancelled).toBe(true);
     expect(result.steps).toBe(2);
     expect(existsSync(path.join(out, 'model.json'))).toBe(true);
+  });
+
+  it('with a mean teacher, validates the teacher too and saves it when it scores higher', async () => {
+    const data = path.join(dir, 'data');
+    const valDir = path.join(dir, 'teacher-val');
+    await writeSyntheticGlasFolder(valDir, 2);
+    // A parent that has learnt the synthetic glands...
+    const parent = path.join(dir, 'teacher-parent');
+    await trainSemiMoe({ dataDir: data, labeledFraction: 1, validationFraction: 0, supervisedOnly: true, outDir: parent, steps: 40, seed: 3, backend: 'wasm', config: tiny });
+    // ...then one step at an absurd learning rate: the student is wrecked, while its mean teacher
+    // (decay 0.99) moves 1% of the way and stays close to the parent.
+    const out = path.join(dir, 'teacher-model');
+    const checks: NonNullable<TrainProgress['validation']>[] = [];
+    const result = await trainSemiMoe({
+      dataDir: data,
+      labeledFraction: 0.5,
+      validationDir: valDir,
+      outDir: out,
+      steps: 1,
+      initFrom: parent,
+      seed: 3,
+      backend: 'wasm',
+      config: { lr: 2000, pseudoLabelView: 'weak-strong', teacherEmaDecay: 0.99 },
+      onProgress: (p) => p.validation && checks.push(p.validation),
+    });
+    expect(checks).toHaveLength(1);
+    expect(checks[0].teacherDice).toBeGreaterThan(checks[0].dice);
+    expect(result.card.training.bestWeights).toBe('teacher');
+    // The saved weights are the ones that scored what the card says.
+    const predictor = await loadPredictor(out, 'wasm');
+    const images = await loadValidationFolder(valDir, predictor.config.mpp, GLAS_MPP);
+    expect(validate(predictor, images).dice).toBeCloseTo(result.card.validation.pixelDice, 6);
+    expect(result.card.validation.pixelDice).toBeCloseTo(checks[0].teacherDice!, 6);
+    predictor.dispose();
   });
 
   it('CLI errors are clear and non-zero', async () => {

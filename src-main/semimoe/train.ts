@@ -40,8 +40,12 @@ export interface TrainProgress {
   elapsedSeconds: number;
   etaSeconds: number | null;
   backend: string;
-  /** Set on steps that ran validation. */
-  validation?: { dice: number; iou: number; threshold: number; best: boolean };
+  /**
+   * Set on steps that ran validation: the trained model's scores, and with a mean teacher
+   * (config.teacherEmaDecay > 0) the teacher's pixel Dice too. `best`: this check's better
+   * model became the saved one.
+   */
+  validation?: { dice: number; iou: number; threshold: number; best: boolean; teacherDice?: number };
 }
 
 export interface TrainOptions {
@@ -90,7 +94,7 @@ export interface TrainResult {
  * Every labelled image of a GlaS-layout folder at model resolution (an explicit validation set);
  * an absent or empty folder is an empty set (a project may have no validation fields yet).
  */
-async function loadValidationFolder(dir: string, modelMpp: number, sourceMpp: number): Promise<LabelledImage[]> {
+export async function loadValidationFolder(dir: string, modelMpp: number, sourceMpp: number): Promise<LabelledImage[]> {
   let entries;
   try {
     entries = await listGlasFolder(dir);
@@ -145,8 +149,14 @@ export async function trainSemiMoe(opts: TrainOptions): Promise<TrainResult> {
   // Validation runs the model in inference mode (running BatchNorm statistics) through the
   // same sliding-window path as `semimoe predict`, so the chosen threshold transfers.
   const predictor: Predictor = { config, card: null, threshold: 0.5, backend, forward: modelForward(model), dispose: () => {} };
+  // A mean teacher is validated too and saved when it scores higher: it averages the last
+  // ~1 / (1 - decay) steps' weights, which is often the better model (Tarvainen and Valpola 2017
+  // report their EMA model ahead of the student), and choosing it on validation is the same kind
+  // of choice as the step and the threshold.
+  const teacher = trainer.teacher;
+  const teacherPredictor: Predictor | null = teacher ? { ...predictor, forward: modelForward(teacher) } : null;
   const started = Date.now();
-  let best: { step: number; threshold: number; dice: number; iou: number; sweep: ThresholdScore[]; objects?: MeanMetrics } | null = null;
+  let best: { step: number; weights: SavedWeights; threshold: number; dice: number; iou: number; sweep: ThresholdScore[]; objects?: MeanMetrics } | null = null;
   let step = 0;
   let lastWeights: Record<string, number> = {};
   let cancelled = false;
@@ -177,6 +187,7 @@ export async function trainSemiMoe(opts: TrainOptions): Promise<TrainResult> {
     training: {
       steps: finalSteps,
       bestStep: best?.step ?? finalSteps,
+      ...(teacher ? { bestWeights: best?.weights ?? 'student' } : {}),
       seconds: Math.round((Date.now() - started) / 1000),
       backend,
       seed,
@@ -194,10 +205,10 @@ export async function trainSemiMoe(opts: TrainOptions): Promise<TrainResult> {
     license: GLAS_LICENSE_NOTE,
   });
 
-  const save = async (finalSteps: number) => {
+  const save = async (finalSteps: number, weights: SavedWeights = 'student') => {
     const card = buildCard(finalSteps);
     await writeDirAtomic(opts.outDir, async (tmp) => {
-      await saveCheckpoint(tmp, model, { amol: trainer.amol, meta: { step: finalSteps } });
+      await saveCheckpoint(tmp, weights === 'teacher' ? teacher! : model, { amol: trainer.amol, meta: { step: finalSteps } });
       await writeFile(path.join(tmp, MODEL_CARD_FILE), JSON.stringify(card, null, 2) + '\n');
     });
     return card;
@@ -238,13 +249,17 @@ export async function trainSemiMoe(opts: TrainOptions): Promise<TrainResult> {
       const last = (totalSteps !== null && step === totalSteps) || (budget !== null && totalSteps === null && now >= budget);
       if (data.validation.length > 0 && (validateNow(step, now) || last)) {
         lastValidationAt = now;
-        const { dense, ...v } = validate(predictor, data.validation);
+        const studentScore = validate(predictor, data.validation);
+        const teacherScore = teacherPredictor ? validate(teacherPredictor, data.validation) : null;
+        const weights: SavedWeights = teacherScore && teacherScore.dice > studentScore.dice ? 'teacher' : 'student';
+        const { dense, ...v } = weights === 'teacher' ? teacherScore! : studentScore;
         const isBest = !best || v.dice > best.dice;
         if (isBest) {
-          best = { step, ...v, objects: objectMetrics(dense, data.validation, v.threshold, config.mpp) };
-          await save(step);
+          best = { step, weights, ...v, objects: objectMetrics(dense, data.validation, v.threshold, config.mpp) };
+          await save(step, weights);
         }
-        progress.validation = { dice: v.dice, iou: v.iou, threshold: v.threshold, best: isBest };
+        const { dice, iou, threshold } = studentScore;
+        progress.validation = { dice, iou, threshold, best: isBest, ...(teacherScore ? { teacherDice: teacherScore.dice } : {}) };
       }
       opts.onProgress?.(progress);
       // Yield to the event loop so cancel messages and signals are seen between steps.
@@ -258,6 +273,9 @@ export async function trainSemiMoe(opts: TrainOptions): Promise<TrainResult> {
     model.dispose();
   }
 }
+
+/** Which weights a checkpoint holds: the trained model's, or its mean teacher's. */
+type SavedWeights = 'student' | 'teacher';
 
 /** The final card (total steps and time) over the best step's model, written atomically. */
 async function rewriteCard(outDir: string, card: ModelCard): Promise<ModelCard> {
