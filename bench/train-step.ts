@@ -92,7 +92,12 @@ async function semiMoeStep(
     const masks = tf.cast(tf.greater(tf.mean(images, 3, true), 0), 'float32') as tf.Tensor4D;
     return {
       labelled: { images, masks, sdf: tf.sub(tf.mul(masks, 1.6), 0.8) as tf.Tensor4D, bnd: tf.zerosLike(masks) as tf.Tensor4D },
-      unlabelled: { images: tf.randomNormal([nu, size, size, 3], 0, 1, 'float32', 4) as tf.Tensor4D },
+      unlabelled: {
+        images: tf.randomNormal([nu, size, size, 3], 0, 1, 'float32', 4) as tf.Tensor4D,
+        // The weak-strong view (the default) trains the experts on a perturbed copy and adds the
+        // teacher's inference pass; any second tensor of the same shape costs the same.
+        ...(config.pseudoLabelView === 'weak-strong' ? { studentImages: tf.randomNormal([nu, size, size, 3], 0, 1, 'float32', 5) as tf.Tensor4D } : {}),
+      },
     };
   });
   const step = () => void trainer.step(batch.labelled, batch.unlabelled, 0.5, config.lr);

@@ -20,12 +20,12 @@ A validation split is held out of DIR; the best step and threshold are chosen on
   --init MODEL_DIR      start from this model's weights and learned loss weights (its
                         architecture is kept); e.g. semi-supervised rounds after a supervised start
   --lr LR               network learning rate (default 0.5; 0.05 suits --init)
-  --pseudo-labels V     same-pass (reference) | weak-strong (teacher pass on the tile,
-                        experts trained on a colour-perturbed copy)
+  --pseudo-labels V     weak-strong (default: teacher pass on the tile, experts trained
+                        on a colour-perturbed copy) | same-pass (the reference)
   --pseudo-confidence T only pixels where the gated head's top probability is >= T
                         (0.5..1) train the experts on unlabelled tiles (default 0: all)
   --teacher-ema D       weak-strong teacher = moving average of the weights, decay D
-                        (0 = the model itself, default)
+                        (default 0.99; 0 = the model itself, as in the reference)
   --width W             U-Net base width
   --input-size S        training tile side in pixels
   --mpp M               model resolution in micrometres per pixel

@@ -21,6 +21,14 @@ import type { RetrainJobParams, RetrainJobResult } from './retrain-params';
  */
 export const FINE_TUNE_LR = 0.05;
 
+/**
+ * Retrain's unlabelled term: the reference same-pass pseudo-labels, whatever the parent was
+ * trained with. The default weak-strong view with a mean teacher (config.ts) was measured on
+ * long runs from scratch only, and loses at 300 steps; Retrain's rounds are shorter, and the
+ * active-learning simulation (issue 6) that measured them used this view.
+ */
+export const FINE_TUNE_PSEUDO_LABELS = { pseudoLabelView: 'same-pass', teacherEmaDecay: 0 } as const;
+
 export interface FineTuneHooks {
   signal: AbortSignal;
   progress(p: TrainProgress): void;
@@ -42,7 +50,7 @@ export async function fineTune(params: RetrainJobParams, hooks: FineTuneHooks): 
     sourceMpp: params.mpp,
     seed: params.seed,
     backend: params.backend,
-    config: { lr: params.lr ?? FINE_TUNE_LR },
+    config: { lr: params.lr ?? FINE_TUNE_LR, ...FINE_TUNE_PSEUDO_LABELS },
     signal: hooks.signal,
     onProgress: hooks.progress,
   });

@@ -70,8 +70,10 @@ describe('RetrainService through the engine', () => {
       const dir = engine.models.dirOf(candidate.id);
       expect(dir.startsWith(path.join(project.projectDir, 'models'))).toBe(true);
       (await loadPredictor(dir, 'wasm')).dispose();
-      const card = JSON.parse(await readFile(path.join(dir, MODEL_CARD_FILE), 'utf8')) as { retrain: { parentId: string; labelledFields: number } };
+      const card = JSON.parse(await readFile(path.join(dir, MODEL_CARD_FILE), 'utf8')) as { retrain: { parentId: string; labelledFields: number }; config: Record<string, unknown> };
       expect(card.retrain).toMatchObject({ parentId: parent.id, labelledFields: 2 });
+      // Retrain keeps the reference's pseudo-labels (fine-tune.ts), not the from-scratch default.
+      expect(card.config).toMatchObject({ pseudoLabelView: 'same-pass', teacherEmaDecay: 0 });
       expect(existsSync(path.join(dir, '..', '..', 'training-runs', jobId, 'snapshot.json'))).toBe(true);
 
       const done = await engine.handle('train:status', {});

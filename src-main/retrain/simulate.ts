@@ -33,7 +33,7 @@ import { trainSemiMoe, type TrainProgress } from '../semimoe/train';
 import { makeConfig } from '../semimoe/config';
 import { readModelJson } from '../semimoe/checkpoint';
 import { evaluateOnFields } from './evaluate';
-import { FINE_TUNE_LR } from './fine-tune';
+import { FINE_TUNE_LR, FINE_TUNE_PSEUDO_LABELS } from './fine-tune';
 
 export type Strategy = 'uncertainty' | 'random';
 
@@ -224,7 +224,8 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
         // A fresh model learns at the default rate; a round that starts from a trained model
         // fine-tunes it at the app's Retrain rate (fine-tune.ts), as a pathologist's rounds do.
         // (One rate of 0.5 for every round let a single round undo the last: Dice 0.81 -> 0.71.)
-        config: { lr: opts.lr ?? (start ? FINE_TUNE_LR : makeConfig().lr) },
+        // Its pseudo-labels are Retrain's too, so the simulation measures what the app runs.
+        config: { lr: opts.lr ?? (start ? FINE_TUNE_LR : makeConfig().lr), ...FINE_TUNE_PSEUDO_LABELS },
         onProgress: (p) => opts.onProgress?.(round, p),
       });
       backend = trained.backend;

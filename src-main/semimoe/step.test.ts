@@ -16,7 +16,8 @@ beforeAll(async () => {
   await initBackend('wasm');
 });
 
-const config = makeConfig({ width: 4, inputSize: 32 });
+// The reference's same-pass pseudo-labels unless a test says otherwise (the default is weak-strong).
+const config = makeConfig({ width: 4, inputSize: 32, pseudoLabelView: 'same-pass', teacherEmaDecay: 0 });
 
 /** Synthetic "glands": 1-2 purple discs on a pale background, with pixel noise. */
 function discImages(rng: Rng, count: number, size: number, c: SemiMoeConfig) {
